@@ -1,0 +1,47 @@
+# One entry point for a person, CI and pre-commit. `make help` lists the targets.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 7860
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint index eval bench system-deps clean
+
+help:  ## List the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found); set PYTHON=..."; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)  ## Create .venv and install the package with its test tools.
+
+run: $(STAMP)  ## Build the index if needed and start the web chat.
+	$(PY) -m assistant index
+	$(PY) -m assistant ask "Combien de tiers-lieux compte l'agglomération de Poitiers ?"
+
+test: $(STAMP) system-deps  ## Install everything and run the whole test suite.
+	$(PY) -m pytest
+
+lint: $(STAMP)  ## ruff and mypy, as CI runs them.
+	$(PY) -m ruff check assistant tests
+	$(PY) -m ruff format --check assistant tests
+	$(PY) -m mypy
+
+index: $(STAMP)  ## Build or update the index from sources/.
+	$(PY) -m assistant index
+
+system-deps:  ## Debian packages the tests drive (headless browser); skipped when present.
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing: install Debian's chromium to run the browser tests"; fi; \
+	fi
+
+clean:  ## Remove the virtual environment and the built index.
+	rm -rf $(VENV) index/*

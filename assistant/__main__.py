@@ -1,0 +1,65 @@
+"""Command line: ``python -m assistant index|ask|eval|serve``. A thin layer over Assistant."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from assistant.settings import Settings
+
+    overrides: dict[str, Any] = {}
+    if getattr(args, "sources", None):
+        overrides["sources_dir"] = Path(args.sources)
+    if getattr(args, "index", None):
+        overrides["index_dir"] = Path(args.index)
+    return Settings(**overrides)
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    from assistant.core import Assistant
+
+    report = Assistant(_settings(args)).build_index(progress=None if not args.quiet else False)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(report.summary())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    index = sub.add_parser("index", help="build or update the index from the sources folder")
+    index.add_argument("--sources", metavar="DIR", help="sources folder (default: sources)")
+    index.add_argument("--index", metavar="DIR", help="index folder (default: index)")
+    index.add_argument("--json", action="store_true", help="print the report as JSON")
+    index.add_argument("--quiet", action="store_true", help="no progress bar")
+    index.set_defaults(func=_cmd_index)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the CLI shows a clear message, not a stack trace
+        from assistant.errors import describe
+
+        print(f"error: {describe(exc)}", file=sys.stderr)
+        return 1
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

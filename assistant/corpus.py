@@ -1,0 +1,124 @@
+"""Reading a sources directory into cleaned documents, and reporting what was skipped."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+from assistant.cleaning import clean_text
+from assistant.documents import (
+    CorpusLoad,
+    Document,
+    LoadedText,
+    SkippedFile,
+    SourceMeta,
+    UnreadableFileError,
+)
+from assistant.language import detect_language
+from assistant.loaders import SUPPORTED_SUFFIXES, iter_source_files, load_file
+from assistant.manifest import load_manifest
+
+log = logging.getLogger(__name__)
+
+
+def load_corpus(
+    sources_dir: Path,
+    *,
+    max_bytes: int = 50 * 1024 * 1024,
+    previous: Mapping[str, Document] | None = None,
+) -> CorpusLoad:
+    """Load every readable file of ``sources_dir``; unreadable ones go to ``skipped``.
+
+    ``previous`` maps relative paths to documents of the last build: a file whose bytes
+    and manifest entry are unchanged is reused as is instead of being cleaned again.
+    """
+    if not sources_dir.is_dir():
+        raise FileNotFoundError(f"sources folder not found: {sources_dir}")
+    manifest = load_manifest(sources_dir)
+    previous = previous or {}
+    result = CorpusLoad()
+    seen_files: set[str] = set()
+    used_ids = {meta.id for meta in manifest.values()}
+    for path in iter_source_files(sources_dir):
+        rel = path.relative_to(sources_dir).as_posix()
+        seen_files.add(rel)
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+            _skip(result, rel, f"unsupported format {path.suffix!r}; supported: {supported}")
+            continue
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            _skip(result, rel, f"cannot read file: {exc.strerror or exc}")
+            continue
+        sha = hashlib.sha256(raw).hexdigest()
+        meta = manifest.get(rel)
+        old = previous.get(rel)
+        if old is not None and old.sha256 == sha and (meta is None or old.meta == meta):
+            result.documents.append(old)
+            used_ids.add(old.id)
+            continue
+        try:
+            loaded = load_file(path, max_bytes=max_bytes)
+        except UnreadableFileError as exc:
+            _skip(result, rel, exc.reason)
+            continue
+        language = meta.language if meta and meta.language else detect_language(loaded.text)
+        text = clean_text(loaded.text, language=language)
+        if not text.strip():
+            _skip(result, rel, "no text left after cleaning")
+            continue
+        if meta is None:
+            meta = _derived_meta(path, rel, loaded, text, language, used_ids)
+        used_ids.add(meta.id)
+        result.documents.append(Document(meta=meta, text=text, sha256=sha, path=path))
+    for rel, meta in manifest.items():
+        if rel not in seen_files:
+            _skip(result, rel, f"listed in sources.toml (id {meta.id!r}) but the file is missing")
+    return result
+
+
+def _skip(result: CorpusLoad, rel: str, reason: str) -> None:
+    log.warning("skipped %s: %s", rel, reason)
+    result.skipped.append(SkippedFile(path=rel, reason=reason))
+
+
+def _derived_meta(
+    path: Path, rel: str, loaded: LoadedText, text: str, language: str, used_ids: set[str]
+) -> SourceMeta:
+    """Metadata for a file the manifest does not describe, taken from the file itself."""
+    doc_id = slugify(str(Path(rel).with_suffix("")))
+    if doc_id in used_ids:
+        doc_id = slugify(rel)
+    base, n = doc_id, 2
+    while doc_id in used_ids:
+        doc_id, n = f"{base}-{n}", n + 1
+    first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    title = loaded.title.strip() or _shorten(first_line) or path.stem.replace("_", " ")
+    mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat()
+    return SourceMeta(
+        id=doc_id,
+        file=rel,
+        title=title,
+        author=loaded.author,
+        date=loaded.date,
+        updated=mtime,
+        language=language,
+        notes=f"Not in sources.toml; metadata derived from the {loaded.format or 'file'}.",
+    )
+
+
+def slugify(value: str) -> str:
+    """``'Notes/Rapport 2023 (final).pdf'`` -> ``'notes-rapport-2023-final-pdf'``."""
+    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:80] or "document"
+
+
+def _shorten(line: str, limit: int = 120) -> str:
+    return line if len(line) <= limit else line[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,78 @@
+"""What the corpus is made of: source metadata, loaded documents, skipped files."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SourceMeta:
+    """Bibliographic metadata of one source document (from the manifest or the file)."""
+
+    id: str
+    file: str
+    title: str
+    publisher: str = ""
+    author: str = ""
+    date: str = ""
+    updated: str = ""
+    url: str = ""
+    language: str = ""
+    translation_of: str = ""
+    notes: str = ""
+    from_manifest: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class LoadedText:
+    """Text extracted from a file, before cleaning, with hints found in the file itself."""
+
+    text: str
+    title: str = ""
+    author: str = ""
+    date: str = ""
+    format: str = ""
+
+
+@dataclass(frozen=True)
+class Document:
+    """A cleaned document ready for chunking; offsets in citations point into `text`."""
+
+    meta: SourceMeta
+    text: str
+    sha256: str
+    path: Path | None = None
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file left out of the index, and why."""
+
+    path: str
+    reason: str
+
+
+class UnreadableFileError(Exception):
+    """A source file that cannot be turned into text; `reason` says why in plain words."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+@dataclass
+class CorpusLoad:
+    """The result of reading a sources directory."""
+
+    documents: list[Document] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)

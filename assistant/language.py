@@ -1,0 +1,40 @@
+"""A small, dependency-free French/English detector for questions and documents."""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+
+_FR = frozenset(
+    """le la les un une des du de d l au aux et ou est sont à en dans pour par sur avec ce
+    cette ces qui que qu quoi quel quelle quels quelles combien quand où comment pourquoi
+    il elle ils elles nous vous je tu on se sa son ses leur leurs pas ne plus été être a
+    ont fait été y c s n j m t lors depuis entre chez sous après avant aussi mais donc car
+    très tout tous""".split()
+)
+_EN = frozenset(
+    """the a an of and or is are was were to in on for by with this that these those which who
+    what when where how why whom whose many much it its they them their he she his her we
+    you i not no be been being has have had do does did at from as about into than then
+    there here also but so very all any some""".split()
+)
+_FR_CHARS = re.compile(r"[éèêàùçœâîôûëïü]", re.IGNORECASE)
+
+
+def detect_language(text: str, default: str = "fr") -> str:
+    """Return ``"fr"`` or ``"en"`` from stop words and accents; ``default`` when unsure."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    fr = en = 0.0
+    for word in words:
+        base = re.split(r"['’]", word)[-1] if "'" in word or "’" in word else word
+        if word.split("'")[0].split("’")[0] in {"l", "d", "qu", "c", "s", "n", "j", "m", "t"}:
+            fr += 1  # an elision is a strong French signal
+        if base in _FR:
+            fr += 1
+        if base in _EN:
+            en += 1
+    fr += 0.5 * len(_FR_CHARS.findall(text))
+    if fr == en:
+        return default
+    return "fr" if fr > en else "en"

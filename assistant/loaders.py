@@ -1,0 +1,667 @@
+"""Turn source files (.txt, .md, .html, .pdf, .docx) into raw text plus title/author/date hints.
+
+Every failure becomes an `UnreadableFileError` whose `reason` a non-programmer can act on.
+Parsing libraries are imported inside the per-format readers so importing this module is cheap.
+Text is returned uncleaned (the cleaning module does that) but never contains NUL characters.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import os
+import re
+import stat
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.documents import LoadedText, UnreadableFileError
+
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup, Tag
+    from docx.table import Table
+    from pypdf import PdfReader
+
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
+    {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
+)
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+
+_SNIFF_BYTES = 8 * 1024
+# Share of control characters above which a "text" file is treated as binary.
+_MAX_CONTROL_SHARE = 0.10
+_CONTROL_BYTES = frozenset(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D} | {0x7F}
+
+_NO_TEXT_HINTS = {
+    "txt": "only whitespace",
+    "md": "only whitespace or Markdown markup",
+    "html": "the page has no visible text",
+    "pdf": "scanned PDF? it needs OCR first",
+    "docx": "the document has no text in its paragraphs or tables",
+}
+
+
+class _ReadError(Exception):
+    """Raised by the per-format readers; `load_file` adds the path."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _EncodingError(_ReadError):
+    """Bytes that are text but not in an accepted encoding."""
+
+
+# ---------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------
+
+
+def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedText:
+    """Read one source file; raise `UnreadableFileError` with a plain-words reason on failure."""
+    suffix = path.suffix.lower()
+    reader = _READERS.get(suffix)
+    if reader is None:
+        raise UnreadableFileError(path, _unsupported_reason(suffix))
+    try:
+        loaded = reader(_read_bytes(path, max_bytes))
+    except _ReadError as exc:
+        raise UnreadableFileError(path, exc.reason) from exc
+    except Exception as exc:  # a parser bug or odd input must not crash a whole ingest
+        raise UnreadableFileError(path, f"could not read the file: {_short(exc)}") from exc
+    text = loaded.text.replace("\x00", "")
+    if not text.strip():
+        hint = _NO_TEXT_HINTS.get(loaded.format, "")
+        raise UnreadableFileError(path, f"no extractable text ({hint})" if hint else "no text")
+    return replace(loaded, text=text)
+
+
+def iter_source_files(root: Path) -> Iterator[Path]:
+    """Yield every candidate file under `root`, sorted, including unsupported ones.
+
+    Skips hidden entries, `sources.toml`, README* files and Office lock files (`~$*`).
+    Directory symlinks are never followed (their targets are either outside `root` or
+    already walked); file symlinks are yielded only if they resolve inside `root`.
+    """
+    base = root.resolve(strict=True)
+    if not base.is_dir():
+        raise NotADirectoryError(str(root))
+    yield from sorted(_walk(root, base))
+
+
+# ---------------------------------------------------------------------------
+# Walking and reading bytes
+# ---------------------------------------------------------------------------
+
+
+def _walk(directory: Path, base: Path) -> Iterator[Path]:
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            if _is_ignored_name(entry.name):
+                continue
+            path = Path(entry.path)
+            if entry.is_symlink():
+                if _is_safe_file_link(path, base):
+                    yield path
+            elif entry.is_dir(follow_symlinks=False):
+                yield from _walk(path, base)
+            elif entry.is_file(follow_symlinks=False):
+                yield path
+
+
+def _is_ignored_name(name: str) -> bool:
+    # "~$name.docx" files are Office lock files, created while a document is open.
+    hidden_or_lock = name.startswith((".", "~$"))
+    return hidden_or_lock or name == "sources.toml" or name.upper().startswith("README")
+
+
+def _is_safe_file_link(link: Path, base: Path) -> bool:
+    """True if the symlink resolves to a regular file inside `base` (nothing outside is read)."""
+    try:
+        target = link.resolve(strict=True)
+        return target.is_relative_to(base) and stat.S_ISREG(target.stat().st_mode)
+    except (OSError, RuntimeError):  # broken link or symlink loop
+        return False
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise _ReadError("not a regular file")
+        _check_size(info.st_size, max_bytes)
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)  # +1: notice a file that grew since stat()
+    except OSError as exc:
+        raise _ReadError(f"cannot open the file ({exc.strerror or exc})") from exc
+    _check_size(len(data), max_bytes)
+    return data
+
+
+def _check_size(size: int, max_bytes: int) -> None:
+    if size == 0:
+        raise _ReadError("empty file")
+    if size > max_bytes:
+        raise _ReadError(
+            f"file is {_format_size(size)}, over the {_format_size(max_bytes, compact=True)} "
+            "limit (setting max_file_mb)"
+        )
+
+
+def _format_size(size: int, compact: bool = False) -> str:
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= scale:
+            number = f"{size / scale:.1f}"
+            if compact:
+                number = number.removesuffix(".0")
+            return f"{number} {unit}"
+    return f"{size} bytes"
+
+
+def _unsupported_reason(suffix: str) -> str:
+    supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+    shown = f"'{suffix}'" if suffix else "(no file extension)"
+    return f"unsupported format {shown}; supported: {supported}"
+
+
+def _short(exc: BaseException) -> str:
+    """First line of an exception message, trimmed, for use inside a reason."""
+    lines = str(exc).strip().splitlines()
+    message = lines[0] if lines else type(exc).__name__
+    return message if len(message) <= 120 else message[:117] + "..."
+
+
+# ---------------------------------------------------------------------------
+# Text decoding (shared by .txt, .md and .html)
+# ---------------------------------------------------------------------------
+
+
+def _decode_text(data: bytes) -> str:
+    """Decode UTF-8 (with or without BOM) or BOM-marked UTF-16; reject binary content."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise _EncodingError("not valid UTF-16 text; save the file as UTF-8") from exc
+        _reject_binary(text[:_SNIFF_BYTES].encode("utf-8", "replace"))
+        return text
+    _reject_binary(data[:_SNIFF_BYTES])
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return data[bom:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = bom + exc.start
+        raise _EncodingError(
+            f"not valid UTF-8 (invalid byte 0x{data[offset]:02X} at offset {offset}); "
+            "save the file as UTF-8"
+        ) from exc
+
+
+def _reject_binary(sample: bytes) -> None:
+    controls = sum(1 for byte in sample if byte in _CONTROL_BYTES)
+    if b"\x00" in sample or controls > _MAX_CONTROL_SHARE * len(sample):
+        raise _ReadError("binary content, not text")
+
+
+def _iso_date(value: object) -> str:
+    """Normalise a date hint to YYYY-MM-DD (or YYYY-MM / YYYY); "" if not recognisable."""
+    if isinstance(value, datetime | date):
+        return value.strftime("%Y-%m-%d")
+    text = str(value or "").strip()
+    # PDF dates look like D:20240115093000+01'00' (month and day are optional).
+    pdf_style = re.match(r"^D:(\d{4})(\d{2})?(\d{2})?", text)
+    if match := pdf_style or re.match(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?!\d)", text):
+        return "-".join(part for part in match.groups() if part)
+    # Day-first numeric dates, as written in France: 15/01/2024.
+    if match := re.match(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$", text):
+        day, month, year = match.groups()
+        return f"{year}-{int(month):02d}-{int(day):02d}"
+    return ""
+
+
+# ---------------------------------------------------------------------------
+# .txt
+# ---------------------------------------------------------------------------
+
+
+def _read_txt(data: bytes) -> LoadedText:
+    return LoadedText(text=_decode_text(data), format="txt")
+
+
+# ---------------------------------------------------------------------------
+# .md / .markdown
+# ---------------------------------------------------------------------------
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,}).*?$", re.M)
+_H1 = re.compile(r"^[ \t]{0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.M)
+
+# Block-level rules, applied to whole non-code segments (multiline).
+_MD_BLOCK_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"<!--.*?-->", re.S), ""),
+    (re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.S | re.I), ""),
+    (re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:[ \t]+\S.*$", re.M), ""),  # reference definitions
+    (re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$", re.M), r"\1"),
+    (re.compile(r"^[ \t]{0,3}(?:=+|-+|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$", re.M), ""),
+    (re.compile(r"^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$", re.M), ""),
+    (re.compile(r"^(?:[ \t]{0,3}>[ \t]?)+", re.M), ""),  # blockquotes
+    (re.compile(r"^[ \t]*[-*+][ \t]+(?:\[[ xX]\][ \t]+)?", re.M), ""),  # bullets, task boxes
+)
+
+
+def _link(match: re.Match[str]) -> str:
+    """[text](url) -> "text (url)" for web/mail links; relative links and anchors -> "text"."""
+    label, url = match.group(1), match.group(2)
+    if re.match(r"(?:https?://|mailto:)", url) and url not in label:
+        return f"{label} ({url.removeprefix('mailto:')})"
+    return label
+
+
+# Inline rules, in order: images before links (an image can sit inside a link text).
+_MD_INLINE_RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)"), r"\1"),
+    (re.compile(r"!\[([^\]\n]*)\]\[[^\]\n]*\]"), r"\1"),
+    (re.compile(r"\[([^\]\n]+)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'(][^)\n]*)?\s*\)"), _link),
+    (re.compile(r"\[([^\]\n]+)\]\[[^\]\n]*\]"), r"\1"),
+    (re.compile(r"<((?:https?://|mailto:)[^>\s]+)>"), r"\1"),
+    (re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>\n]*)?/?>"), ""),
+    (re.compile(r"(`+)(.+?)\1"), r"\2"),
+    (re.compile(r"(?<!\\)\*\*(?=\S)(.+?)(?<=[^\s\\])\*\*"), r"\1"),
+    (re.compile(r"(?<![\w\\])__(?=\S)(.+?)(?<=[^\s\\])__(?!\w)"), r"\1"),
+    (re.compile(r"(?<![\w*\\])\*(?=[^\s*])(.+?)(?<=[^\s*\\])\*(?![\w*])"), r"\1"),
+    (re.compile(r"(?<![\w\\])_(?=[^\s_])(.+?)(?<=[^\s_\\])_(?!\w)"), r"\1"),
+    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), r"\1"),
+    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])"), r"\1"),
+)
+
+
+def _read_markdown(data: bytes) -> LoadedText:
+    text = _decode_text(data)
+    meta, body = _split_front_matter(text)
+    segments = _split_fences(body)
+    plain = "".join(seg if code else _strip_markdown(seg) for seg, code in segments)
+    return LoadedText(
+        text=plain,
+        title=meta.get("title") or _first_h1(segments),
+        author=meta.get("author", ""),
+        date=_iso_date(meta.get("date") or meta.get("published", "")),
+        format="md",
+    )
+
+
+def _split_front_matter(text: str) -> tuple[dict[str, str], str]:
+    """Parse simple `key: value` YAML front matter (no YAML library needed) and remove it."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    meta: dict[str, str] = {}
+    key = ""
+    for line in match.group(1).splitlines():
+        if item := re.match(r"^\s+-\s+(.+)$", line):  # list value, e.g. several authors
+            if key:
+                value = item.group(1).strip().strip("\"'")
+                meta[key] = f"{meta[key]}, {value}" if meta.get(key) else value
+        elif pair := re.match(r"^([A-Za-z_][\w-]*)\s*:\s*(.*)$", line):
+            key = pair.group(1).lower()
+            meta[key] = pair.group(2).strip().strip("\"'")
+    return meta, text[match.end() :]
+
+
+def _first_h1(segments: list[tuple[str, bool]]) -> str:
+    for segment, is_code in segments:
+        if not is_code and (match := _H1.search(segment)):
+            return _strip_inline(match.group(1)).strip()
+    return ""
+
+
+def _split_fences(text: str) -> list[tuple[str, bool]]:
+    """Split into (segment, is_code); fence lines are dropped, code content kept verbatim."""
+    segments: list[tuple[str, bool]] = []
+    pos = 0
+    opening: re.Match[str] | None = None
+    for fence in _FENCE.finditer(text):
+        if opening is None:
+            segments.append((text[pos : fence.start()], False))
+            opening, pos = fence, fence.end()
+        elif _closes(fence, opening):
+            segments.append((text[pos : fence.start()], True))
+            opening, pos = None, fence.end()
+    segments.append((text[pos:], opening is not None))  # an unclosed fence runs to the end
+    return segments
+
+
+def _closes(fence: re.Match[str], opening: re.Match[str]) -> bool:
+    """Same fence character, at least as long, and no info string after it."""
+    marker, start = fence.group(1), opening.group(1)
+    return marker[0] == start[0] and len(marker) >= len(start) and fence.group(0).strip() == marker
+
+
+def _strip_markdown(segment: str) -> str:
+    for pattern, replacement in _MD_BLOCK_RULES:
+        segment = pattern.sub(replacement, segment)
+    segment = re.sub(r"^[ \t]*\|(.*?)\|?[ \t]*$", _table_row, segment, flags=re.M)
+    return _strip_inline(segment)
+
+
+def _table_row(match: re.Match[str]) -> str:
+    return " | ".join(cell.strip() for cell in match.group(1).split("|"))
+
+
+def _strip_inline(text: str) -> str:
+    for pattern, replacement in _MD_INLINE_RULES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+# ---------------------------------------------------------------------------
+# .html / .htm
+# ---------------------------------------------------------------------------
+
+# Never content: code, styling, navigation chrome, forms and embedded media.
+_HTML_DROP = frozenset(
+    {
+        "script", "style", "noscript", "template", "nav", "footer", "aside", "form",
+        "iframe", "svg", "object", "embed", "canvas", "button", "select", "head",
+        "link", "meta", "title",
+    }
+)  # fmt: skip
+_HTML_BLOCKS = frozenset(
+    {
+        "address", "article", "blockquote", "body", "caption", "dd", "details", "div", "dl",
+        "dt", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
+        "html", "li", "main", "ol", "p", "section", "summary", "table", "tbody", "tfoot",
+        "thead", "ul",
+    }
+)  # fmt: skip
+_HTML_LINE_KINDS = frozenset({"li", "tr"})  # consecutive items of these kinds: one per line
+_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.I)
+
+
+def _read_html(data: bytes) -> LoadedText:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(_decode_html(data), "html.parser")
+    title, author, published = _html_hints(soup)
+    _drop_non_content(soup)
+    return LoadedText(
+        text=_HtmlText(soup).text(), title=title, author=author, date=published, format="html"
+    )
+
+
+def _decode_html(data: bytes) -> str:
+    """UTF-8/UTF-16 rules first, then the page's declared charset (old pages use latin-1...)."""
+    try:
+        return _decode_text(data)
+    except _EncodingError:
+        codec = _declared_codec(data)
+        if codec is None:
+            raise
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError as exc:
+            raise _EncodingError(f"not valid {codec} text, as the page declares") from exc
+
+
+def _declared_codec(data: bytes) -> str | None:
+    """The page's <meta charset>, if it is a known codec other than UTF-8/16."""
+    declared = _CHARSET.search(data[:_SNIFF_BYTES])
+    if not declared:
+        return None
+    try:
+        codec = codecs.lookup(declared.group(1).decode("ascii")).name
+    except LookupError:
+        return None
+    return None if codec.startswith(("utf-8", "utf-16")) else codec
+
+
+def _html_hints(soup: BeautifulSoup) -> tuple[str, str, str]:
+    """Title from <title> or the first <h1>; author/date from <meta> or <time datetime>."""
+    metas: dict[str, str] = {}
+    for meta in soup.find_all("meta"):
+        key = str(meta.get("name") or meta.get("property") or "").strip().lower()
+        if key and key not in metas:
+            metas[key] = str(meta.get("content") or "").strip()
+    title = _tag_text(soup.title) or _tag_text(soup.find("h1"))
+    author = metas.get("author") or metas.get("dc.creator", "")
+    date_keys = ("article:published_time", "date", "dcterms.date", "dc.date")
+    raw_date = next((metas[key] for key in date_keys if metas.get(key)), "")
+    if not raw_date and (time := soup.find("time", attrs={"datetime": True})):
+        raw_date = str(time.get("datetime"))
+    return title, author, _iso_date(raw_date)
+
+
+def _tag_text(tag: object) -> str:
+    from bs4 import Tag
+
+    return " ".join(tag.get_text(" ").split()) if isinstance(tag, Tag) else ""
+
+
+def _drop_non_content(soup: BeautifulSoup) -> None:
+    """Remove never-content tags (see _HTML_DROP) and elements hidden from readers."""
+    from bs4 import Tag
+
+    for tag in soup.find_all(True):
+        if not isinstance(tag, Tag) or tag.decomposed:
+            continue
+        style = str(tag.get("style") or "").replace(" ", "").lower()
+        if (
+            tag.name in _HTML_DROP
+            or tag.has_attr("hidden")
+            or str(tag.get("aria-hidden", "")).lower() == "true"
+            or "display:none" in style
+        ):
+            tag.decompose()
+
+
+class _HtmlText:
+    """Walks the tree: block elements become paragraphs, inline text is whitespace-collapsed."""
+
+    def __init__(self, root: Tag | BeautifulSoup) -> None:
+        self._blocks: list[tuple[str, str]] = []  # (kind, text)
+        self._buffer: list[str] = []
+        self._stack = ["body"]
+        self._walk(root)
+        self._flush()
+
+    def text(self) -> str:
+        parts: list[str] = []
+        previous = ""
+        for kind, text in self._blocks:
+            if parts:
+                same_list = kind == previous and kind in _HTML_LINE_KINDS
+                parts.append("\n" if same_list else "\n\n")
+            parts.append(text)
+            previous = kind
+        return "".join(parts)
+
+    def _walk(self, node: Tag | BeautifulSoup) -> None:
+        from bs4 import Tag
+        from bs4.element import NavigableString
+
+        for child in node.children:
+            if isinstance(child, Tag):
+                self._visit_tag(child)
+            elif isinstance(child, NavigableString) and _is_visible_string(child):
+                self._buffer.append(str(child))
+
+    def _visit_tag(self, tag: Tag) -> None:
+        name = tag.name.lower()
+        if name == "br":
+            self._flush()
+        elif name == "pre":
+            self._flush()
+            self._add("pre", tag.get_text().strip("\n"))
+        elif name == "tr":
+            self._flush()
+            self._add("tr", _html_row(tag))
+        elif name in _HTML_BLOCKS:
+            self._flush()
+            self._stack.append(name)
+            self._walk(tag)
+            self._flush()
+            self._stack.pop()
+        else:
+            self._walk(tag)
+
+    def _flush(self) -> None:
+        self._add(self._stack[-1], " ".join("".join(self._buffer).split()))
+        self._buffer.clear()
+
+    def _add(self, kind: str, text: str) -> None:
+        if text.strip():
+            self._blocks.append((kind, text))
+
+
+def _is_visible_string(node: object) -> bool:
+    # Comments, doctypes, CDATA and script/style strings are never page text.
+    from bs4.element import PreformattedString, Script, Stylesheet, TemplateString
+
+    return not isinstance(node, PreformattedString | Script | Stylesheet | TemplateString)
+
+
+def _html_row(row: Tag) -> str:
+    """A table row as its cells' texts joined with " | " (same convention as .docx tables)."""
+    cells = row.find_all(["td", "th"], recursive=False) or [row]
+    texts = (" ".join(_inline_text(cell).split()) for cell in cells)
+    return " | ".join(text for text in texts if text)
+
+
+def _inline_text(tag: Tag) -> str:
+    from bs4 import Tag
+    from bs4.element import NavigableString
+
+    parts: list[str] = []
+    for node in tag.descendants:
+        if isinstance(node, Tag) and (node.name in _HTML_BLOCKS or node.name == "br"):
+            parts.append(" ")  # keep words of adjacent blocks apart
+        elif isinstance(node, NavigableString) and _is_visible_string(node):
+            parts.append(str(node))
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------------------
+# .pdf
+# ---------------------------------------------------------------------------
+
+
+def _read_pdf(data: bytes) -> LoadedText:
+    from pypdf import PdfReader
+
+    if b"%PDF-" not in data[:1024]:
+        raise _ReadError("corrupt or truncated PDF: not a PDF file (no %PDF header)")
+    if b"%%EOF" not in data[-4096:]:
+        # pypdf would try to patch up a cut-off file and silently return part of the text.
+        raise _ReadError("corrupt or truncated PDF: end-of-file marker missing (file cut off?)")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+    except Exception as exc:
+        raise _ReadError(f"corrupt or truncated PDF: {_short(exc)}") from exc
+    _unlock_pdf(reader)
+    title, author, created = _pdf_hints(reader)
+    return LoadedText(
+        text=_pdf_text(reader), title=title, author=author, date=created, format="pdf"
+    )
+
+
+def _unlock_pdf(reader: PdfReader) -> None:
+    """Open encrypted PDFs that only have an owner password (empty user password)."""
+    if not reader.is_encrypted:
+        return
+    from pypdf.errors import DependencyError
+
+    try:
+        opened = reader.decrypt("")
+    except DependencyError as exc:  # AES without the optional `cryptography` package
+        raise _ReadError(
+            "encrypted PDF that needs AES support to open (install the 'cryptography' package)"
+        ) from exc
+    except Exception as exc:
+        raise _ReadError(f"corrupt or truncated PDF: {_short(exc)}") from exc
+    if not opened:
+        raise _ReadError("encrypted PDF (password protected)")
+
+
+def _pdf_text(reader: PdfReader) -> str:
+    pages: list[str] = []
+    try:
+        for page in reader.pages:
+            if (text := page.extract_text()).strip():  # blank pages add nothing
+                pages.append(text)
+    except Exception as exc:
+        raise _ReadError(f"corrupt or truncated PDF: {_short(exc)}") from exc
+    return "\n\n".join(pages)
+
+
+def _pdf_hints(reader: PdfReader) -> tuple[str, str, str]:
+    try:
+        info = reader.metadata
+        if info is None:
+            return "", "", ""
+        title, author, created = (info.get(key) for key in ("/Title", "/Author", "/CreationDate"))
+    except Exception:  # metadata is only a hint; a broken info dict must not lose the text
+        return "", "", ""
+    return _pdf_string(title), _pdf_string(author), _iso_date(_pdf_string(created))
+
+
+def _pdf_string(value: object) -> str:
+    return str(value).replace("\x00", "").strip() if isinstance(value, str) else ""
+
+
+# ---------------------------------------------------------------------------
+# .docx
+# ---------------------------------------------------------------------------
+
+
+def _read_docx(data: bytes) -> LoadedText:
+    import docx
+    from docx.table import Table
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:
+        raise _ReadError("corrupt .docx: not a valid Word file") from exc
+    blocks: list[str] = []
+    for item in document.iter_inner_content():  # paragraphs and tables in document order
+        text = _docx_table(item) if isinstance(item, Table) else item.text
+        if text.strip():
+            blocks.append(text)
+    props = document.core_properties
+    return LoadedText(
+        text="\n\n".join(blocks),
+        title=(props.title or "").strip(),
+        author=(props.author or "").strip(),
+        date=_iso_date(props.created) if props.created else "",
+        format="docx",
+    )
+
+
+def _docx_table(table: Table) -> str:
+    """One line per row, cells joined with " | "; a merged cell is listed once."""
+    rows: list[str] = []
+    for row in table.rows:
+        cells: list[str] = []
+        seen: set[int] = set()
+        for cell in row.cells:
+            if id(cell._tc) in seen:  # python-docx repeats merged cells once per grid column
+                continue
+            seen.add(id(cell._tc))
+            if text := " ".join(cell.text.split()):
+                cells.append(text)
+        if cells:
+            rows.append(" | ".join(cells))
+    return "\n".join(rows)
+
+
+_READERS: dict[str, Callable[[bytes], LoadedText]] = {
+    ".txt": _read_txt,
+    ".md": _read_markdown,
+    ".markdown": _read_markdown,
+    ".html": _read_html,
+    ".htm": _read_html,
+    ".pdf": _read_pdf,
+    ".docx": _read_docx,
+}

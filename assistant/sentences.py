@@ -1,0 +1,91 @@
+"""Sentence boundaries with character offsets, aware of French typography and abbreviations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+# Words that end with a period without ending a sentence (compared lowercased, no period).
+_ABBREVIATIONS = frozenset(
+    """m mm mme mmes mlle mlles dr pr me st ste cf ex etc env hab av bd bld boul fg pl rte art
+    al chap éd ed vol vols no nos n° p pp fig tél tel réf ref coll dir trad intro max min
+    janv févr fév avr juil sept oct nov déc jan feb mar apr jun jul aug sep dec mr mrs ms
+    jr sr vs approx dept univ inc ltd co corp est""".split()
+)
+
+# A sentence ends with . ! ? … (possibly repeated), then optional closing quotes/brackets,
+# which French typography separates by a (non-breaking) space: « … entrepreneurs. »
+_END = re.compile(r"[.!?…]+(?:[ \u00a0\u202f]?[»”\"’')\]])*(?=\s)")
+_OPENERS = "«“\"'(["
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Return ``(start, end)`` offsets of the sentences of ``text[start:end]``.
+
+    Line breaks always end a sentence (headings, list items and address lines stand
+    alone); inside a line, a sentence ends at terminal punctuation followed by a space
+    and a capital, digit or opening quote, unless the word before is an abbreviation,
+    an initial ("J. Dupont") or part of a dotted acronym ("b.a.-ba", "S.A.").
+    Offsets are stripped of surrounding white space; empty pieces are dropped.
+    """
+    stop = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    for line_start, line_end in _lines(text, start, stop):
+        spans.extend(_split_line(text, line_start, line_end))
+    return spans
+
+
+def _lines(text: str, start: int, stop: int) -> Iterator[tuple[int, int]]:
+    pos = start
+    while pos < stop:
+        newline = text.find("\n", pos, stop)
+        line_end = stop if newline == -1 else newline
+        yield pos, line_end
+        pos = line_end + 1
+
+
+def _split_line(text: str, start: int, stop: int) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    sentence_start = start
+    for match in _END.finditer(text, start, stop):
+        cut = match.end()
+        if not _is_boundary(text, match.start(), cut, stop):
+            continue
+        spans.append((sentence_start, cut))
+        sentence_start = cut
+    spans.append((sentence_start, stop))
+    return [span for span in (_strip(text, a, b) for a, b in spans) if span[0] < span[1]]
+
+
+def _is_boundary(text: str, punct_start: int, cut: int, stop: int) -> bool:
+    following = text[cut:stop].lstrip()
+    if not following:
+        return False
+    first = following[0]
+    if not (first.isupper() or first.isdigit() or first in _OPENERS or first in "—–-"):
+        return False
+    if text[punct_start] != ".":
+        return True
+    word = _word_before(text, punct_start)
+    if not word:
+        return True
+    if word.lower() in _ABBREVIATIONS:
+        return False
+    if len(word) == 1 and word.isalpha():
+        return False  # an initial: "J. Dupont", or a dotted acronym "S.A. Poitiers"
+    return not ("." in word and len(word.replace(".", "")) <= 4)
+
+
+def _word_before(text: str, index: int) -> str:
+    begin = index
+    while begin > 0 and not text[begin - 1].isspace() and text[begin - 1] not in _OPENERS:
+        begin -= 1
+    return text[begin:index].strip("«»“”\"'()[]")
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end

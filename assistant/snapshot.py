@@ -1,0 +1,140 @@
+"""What one index generation holds besides vectors: documents, their text and chunks."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from assistant.chunking import Chunk, embedding_input
+from assistant.documents import Document, SourceMeta
+
+STATE_FILE = "state.json"
+CURRENT_FILE = "CURRENT"
+
+
+@dataclass
+class Snapshot:
+    """The documents and chunks of one generation, as the answerer needs them."""
+
+    generation: str
+    fingerprint: dict[str, Any]
+    documents: list[Document]
+    chunks: dict[str, list[Chunk]]  # doc id -> chunks in document order
+    built_at: str = ""
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+    @cached_property
+    def by_id(self) -> dict[str, Document]:
+        return {doc.id: doc for doc in self.documents}
+
+    @cached_property
+    def all_chunks(self) -> list[Chunk]:
+        return [chunk for doc in self.documents for chunk in self.chunks.get(doc.id, [])]
+
+    @cached_property
+    def chunk_by_id(self) -> dict[str, Chunk]:
+        return {chunk.id: chunk for chunk in self.all_chunks}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "generation": self.generation,
+            "fingerprint": self.fingerprint,
+            "built_at": self.built_at,
+            "skipped": self.skipped,
+            "documents": [
+                {
+                    "meta": doc.meta.to_dict(),
+                    "sha256": doc.sha256,
+                    "text": doc.text,
+                    "chunks": [
+                        [c.id, c.start, c.end, [list(s) for s in c.sentences]]
+                        for c in self.chunks.get(doc.id, [])
+                    ],
+                }
+                for doc in self.documents
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], sources_dir: Path | None = None) -> Snapshot:
+        documents: list[Document] = []
+        chunks: dict[str, list[Chunk]] = {}
+        for entry in data["documents"]:
+            meta = SourceMeta(**entry["meta"])
+            path = sources_dir / meta.file if sources_dir else None
+            doc = Document(meta=meta, text=entry["text"], sha256=entry["sha256"], path=path)
+            documents.append(doc)
+            chunks[doc.id] = [
+                _chunk(doc, index, chunk_id, start, end, sentences)
+                for index, (chunk_id, start, end, sentences) in enumerate(entry["chunks"])
+            ]
+        return cls(
+            generation=data["generation"],
+            fingerprint=data["fingerprint"],
+            documents=documents,
+            chunks=chunks,
+            built_at=data.get("built_at", ""),
+            skipped=data.get("skipped", []),
+        )
+
+    def save(self, directory: Path) -> None:
+        """Write ``state.json`` atomically (temporary file, fsync, rename)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        write_atomic(directory / STATE_FILE, json.dumps(self.to_json(), ensure_ascii=False))
+
+    @classmethod
+    def load(cls, directory: Path, sources_dir: Path | None = None) -> Snapshot:
+        data = json.loads((directory / STATE_FILE).read_text(encoding="utf-8"))
+        return cls.from_json(data, sources_dir)
+
+
+def _chunk(
+    doc: Document, index: int, chunk_id: str, start: int, end: int, sentences: list[list[int]]
+) -> Chunk:
+    body = doc.text[start:end]
+    return Chunk(
+        id=chunk_id,
+        doc_id=doc.id,
+        index=index,
+        start=start,
+        end=end,
+        text=body,
+        sentences=tuple((a, b) for a, b in sentences),
+        embed_text=embedding_input(doc.meta.title, body),
+    )
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` so readers see the old or the new file, never a mix."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_current(index_dir: Path) -> str | None:
+    """The generation being served, or None when no index was built yet."""
+    try:
+        name = (index_dir / CURRENT_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def generation_dir(index_dir: Path, generation: str) -> Path:
+    return index_dir / "generations" / generation

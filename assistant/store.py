@@ -1,0 +1,311 @@
+"""The vector store seam: Chroma embedded on disk, or a Chroma server over HTTP.
+
+An index is a sequence of *generations*. A build writes a new generation beside the
+one being served and the caller switches over only once it is complete, so a build
+that crashes or is killed never damages what is being served. Chroma objects are
+built only in this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from assistant.embeddings import Embedder, Vectors
+from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+
+Metadata = Mapping[str, str | int | float | bool]
+_PAGE = 2000  # rows per request when copying or reading a whole collection
+
+
+class StoreUnavailableError(RuntimeError):
+    """The vector store cannot be reached or opened; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A nearest neighbour: the chunk id and its cosine similarity to the query."""
+
+    id: str
+    score: float
+
+
+class VectorCollection(Protocol):
+    """What the indexer and the retriever need from one generation of vectors."""
+
+    def add(
+        self,
+        ids: Sequence[str],
+        vectors: Vectors,
+        texts: Sequence[str],
+        metadatas: Sequence[Metadata],
+    ) -> None: ...
+    def delete(self, ids: Sequence[str]) -> None: ...
+    def update_metadata(self, ids: Sequence[str], metadatas: Sequence[Metadata]) -> None: ...
+    def ids(self) -> set[str]: ...
+    def count(self) -> int: ...
+    def query(self, vector: Vectors, k: int) -> list[Hit]: ...
+    def vectors(self, ids: Sequence[str]) -> dict[str, Vectors]: ...
+
+
+def _chroma_settings() -> Any:
+    from chromadb.config import Settings as ChromaConfig
+
+    # Telemetry stays off: nothing leaves the machine.
+    return ChromaConfig(anonymized_telemetry=False, allow_reset=False)
+
+
+def _embedding_function(embedder: Embedder) -> Any:
+    """A Chroma embedding function backed by our embedder (Chroma's default would download)."""
+    from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+    from chromadb.utils.embedding_functions import (
+        known_embedding_functions,
+        register_embedding_function,
+    )
+
+    class AssistantEmbeddingFunction(EmbeddingFunction[Documents]):
+        def __init__(self, embedder: Embedder) -> None:
+            self._embedder = embedder
+
+        def __call__(self, input: Documents) -> Embeddings:
+            return list(self._embedder.embed(list(input)))
+
+        @staticmethod
+        def name() -> str:
+            return "poitiers_ess_sentence_transformer"
+
+        def get_config(self) -> dict[str, Any]:
+            return {"model": self._embedder.settings.model}
+
+        @staticmethod
+        def build_from_config(config: dict[str, Any]) -> AssistantEmbeddingFunction:
+            from assistant.settings import EmbeddingSettings
+
+            return AssistantEmbeddingFunction(Embedder(EmbeddingSettings(model=config["model"])))
+
+        def default_space(self) -> Any:
+            return "cosine"
+
+    if AssistantEmbeddingFunction.name() not in known_embedding_functions:
+        register_embedding_function(AssistantEmbeddingFunction)  # type: ignore[no-untyped-call]
+    return AssistantEmbeddingFunction(embedder)
+
+
+class ChromaCollection:
+    """One generation's Chroma collection."""
+
+    def __init__(self, collection: Collection) -> None:
+        self._collection = collection
+
+    @property
+    def raw(self) -> Collection:
+        """The Chroma collection, for adapters such as LangChain's ``Chroma``."""
+        return self._collection
+
+    def add(
+        self,
+        ids: Sequence[str],
+        vectors: Vectors,
+        texts: Sequence[str],
+        metadatas: Sequence[Metadata],
+    ) -> None:
+        for start in range(0, len(ids), _PAGE):
+            stop = start + _PAGE
+            self._collection.add(
+                ids=list(ids[start:stop]),
+                embeddings=np.asarray(vectors[start:stop], dtype=np.float32),
+                documents=list(texts[start:stop]),
+                metadatas=[dict(m) for m in metadatas[start:stop]],
+            )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for start in range(0, len(ids), _PAGE):
+            self._collection.delete(ids=list(ids[start : start + _PAGE]))
+
+    def update_metadata(self, ids: Sequence[str], metadatas: Sequence[Metadata]) -> None:
+        for start in range(0, len(ids), _PAGE):
+            stop = start + _PAGE
+            self._collection.update(
+                ids=list(ids[start:stop]), metadatas=[dict(m) for m in metadatas[start:stop]]
+            )
+
+    def ids(self) -> set[str]:
+        found: set[str] = set()
+        for page in self._pages(include=[]):
+            found.update(page["ids"])
+        return found
+
+    def count(self) -> int:
+        return int(self._collection.count())
+
+    def query(self, vector: Vectors, k: int) -> list[Hit]:
+        total = self.count()
+        if total == 0 or k <= 0:
+            return []
+        result = self._collection.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],  # type: ignore[arg-type]
+            n_results=min(k, total),
+            include=["distances"],
+        )
+        ids = result["ids"][0]
+        distances = (result.get("distances") or [[]])[0]
+        return [Hit(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, Vectors]:
+        out: dict[str, Vectors] = {}
+        for start in range(0, len(ids), _PAGE):
+            got = self._collection.get(ids=list(ids[start : start + _PAGE]), include=["embeddings"])
+            embeddings = got.get("embeddings")
+            if embeddings is None:
+                continue
+            for chunk_id, vector in zip(got["ids"], embeddings, strict=True):
+                out[chunk_id] = np.asarray(vector, dtype=np.float32)
+        return out
+
+    def _pages(self, include: list[Any]) -> Iterator[Any]:
+        offset = 0
+        while True:
+            page = self._collection.get(limit=_PAGE, offset=offset, include=include)
+            if not page["ids"]:
+                return
+            yield page
+            offset += len(page["ids"])
+
+
+class ChromaStore:
+    """Opens, copies and drops generations in embedded or server Chroma."""
+
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self._clients: dict[str, ClientAPI] = {}
+
+    @property
+    def mode(self) -> str:
+        return self.settings.chroma.mode
+
+    def location(self, generation: str) -> str:
+        """Where a generation lives, for messages."""
+        if self.mode == "server":
+            c = self.settings.chroma
+            return f"collection {self._name(generation)} on {c.host}:{c.port}"
+        return str(self._path(generation))
+
+    def open(self, generation: str, *, create: bool = False) -> ChromaCollection:
+        client = self._client(generation)
+        name = self._name(generation)
+        ef = _embedding_function(self.embedder)
+        try:
+            if create:
+                collection = client.get_or_create_collection(
+                    name=name, embedding_function=ef, configuration={"hnsw": {"space": "cosine"}}
+                )
+            else:
+                collection = client.get_collection(name=name, embedding_function=ef)
+        except Exception as exc:
+            raise StoreUnavailableError(
+                f"cannot open the index at {self.location(generation)}: {exc}"
+            ) from exc
+        return ChromaCollection(collection)
+
+    def copy(self, source: str, target: str) -> ChromaCollection:
+        """Make ``target`` a copy of ``source`` (vectors included, nothing re-embedded)."""
+        if self.mode == "embedded":
+            self.close(source)
+            shutil.copytree(self._path(source), self._path(target))
+            return self.open(target)
+        old = self.open(source)
+        new = self.open(target, create=True)
+        for page in old._pages(include=["embeddings", "documents", "metadatas"]):
+            new.raw.add(
+                ids=page["ids"],
+                embeddings=page["embeddings"],
+                documents=page["documents"],
+                metadatas=page["metadatas"],
+            )
+        return new
+
+    def drop(self, generation: str) -> None:
+        """Delete a generation; a missing one is fine."""
+        if self.mode == "embedded":
+            self.close(generation)
+            shutil.rmtree(self._path(generation), ignore_errors=True)
+            return
+        with contextlib.suppress(Exception):
+            self._client(generation).delete_collection(self._name(generation))
+
+    def exists(self, generation: str) -> bool:
+        if self.mode == "embedded":
+            return (self._path(generation) / "chroma.sqlite3").exists()
+        try:
+            self._client(generation).get_collection(self._name(generation))
+        except Exception:
+            return False
+        return True
+
+    def generations(self) -> list[str]:
+        """Generations present in a Chroma server (embedded ones are folders, listed by name)."""
+        if self.mode == "embedded":
+            return []
+        prefix = f"{self.settings.chroma.collection}-"
+        try:
+            names = [c.name for c in self._client("server").list_collections()]
+        except Exception:
+            return []
+        return [name[len(prefix) :] for name in names if name.startswith(prefix)]
+
+    def close(self, generation: str | None = None) -> None:
+        """Release clients (all, or the one of ``generation``) so files can be copied."""
+        keys = list(self._clients) if generation is None else [self._client_key(generation)]
+        for key in keys:
+            client = self._clients.pop(key, None)
+            if client is not None and self.mode == "embedded":
+                # Stops Chroma's system so its files are flushed and can be copied.
+                client.close()  # type: ignore[attr-defined]
+
+    def _path(self, generation: str) -> Path:
+        return self.settings.index_dir / "generations" / generation / "chroma"
+
+    def _name(self, generation: str) -> str:
+        prefix = self.settings.chroma.collection
+        return prefix if self.mode == "embedded" else f"{prefix}-{generation}"
+
+    def _client_key(self, generation: str) -> str:
+        return "server" if self.mode == "server" else generation
+
+    def _client(self, generation: str) -> ClientAPI:
+        key = self._client_key(generation)
+        client = self._clients.get(key)
+        if client is None:
+            client = self._connect(generation)
+            self._clients[key] = client
+        return client
+
+    def _connect(self, generation: str) -> ClientAPI:
+        import chromadb
+
+        try:
+            if self.mode == "server":
+                c = self.settings.chroma
+                client = chromadb.HttpClient(
+                    host=c.host, port=c.port, ssl=c.ssl, settings=_chroma_settings()
+                )
+                client.heartbeat()
+                return client
+            path = self._path(generation)
+            path.mkdir(parents=True, exist_ok=True)
+            return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+        except Exception as exc:
+            raise StoreUnavailableError(
+                f"cannot reach the Chroma store at {self.location(generation)}: {exc}"
+            ) from exc

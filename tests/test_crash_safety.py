@@ -1,0 +1,82 @@
+"""A build killed mid-way leaves the previous index answering; the next build recovers."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from assistant.core import Assistant
+from assistant.embeddings import Embedder
+from assistant.settings import Settings
+from assistant.snapshot import read_current
+
+pytestmark = pytest.mark.slow
+
+
+def _add_many_documents(sources: Path, count: int) -> None:
+    """Enough new text that embedding it takes several seconds on two cores."""
+    sentences = [
+        line.strip()
+        for path in sorted(sources.glob("*.txt"))
+        for line in path.read_text(encoding="utf-8").split(". ")
+        if len(line.split()) > 6
+    ]
+    rng = random.Random(7)
+    for n in range(count):
+        paragraphs = [". ".join(rng.sample(sentences, 4)) + "." for _ in range(3)]
+        (sources / f"synthetic-{n:04d}.txt").write_text("\n\n".join(paragraphs), encoding="utf-8")
+
+
+@pytest.mark.parametrize("delay", [0.0, 3.0])
+def test_killed_build_leaves_previous_index_usable(
+    corpus: Path, make_settings: Callable[..., Settings], embedder: Embedder, delay: float
+) -> None:
+    settings = make_settings(corpus)
+    assistant = Assistant(settings, embedder=embedder)
+    first = assistant.build_index(progress=False)
+    _add_many_documents(corpus, 400)
+
+    generations = settings.index_dir / "generations"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "index", "--quiet"]
+        + ["--sources", str(corpus), "--index", str(settings.index_dir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(generations.iterdir())) < 2:  # the new generation is being written
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, "the build never started writing"
+            time.sleep(0.05)
+        time.sleep(delay)
+        assert proc.poll() is None, "the build finished before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+        if proc.stderr:
+            proc.stderr.close()
+
+    # The previous generation is still the one served, and it answers.
+    assert read_current(settings.index_dir) == first.generation
+    reader = Assistant(settings, embedder=embedder)
+    snapshot = reader.snapshot()
+    assert len(snapshot.documents) == 5
+    collection = reader.store.open(first.generation)
+    assert collection.count() == first.chunks
+    hits = collection.query(embedder.embed_query("Maison de l'ESS à Niort"), 1)
+    assert snapshot.chunk_by_id[hits[0].id].doc_id == "rtes-maison-ess-niort"
+
+    # The next build completes, switches, and removes the half-written generation.
+    report = reader.build_index(progress=False)
+    assert report.documents == 405 and report.changed
+    assert read_current(settings.index_dir) == report.generation
+    assert {p.name for p in generations.iterdir()} == {first.generation, report.generation}
