@@ -33,6 +33,26 @@ def _cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.core import Assistant
+    from assistant.render import answer_as_text
+
+    question = args.question if args.question != "-" else sys.stdin.read()
+    history = json.loads(Path(args.history).read_text(encoding="utf-8")) if args.history else None
+    answer = Assistant(_settings(args)).ask(question, history)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(answer_as_text(answer))
+    return 0
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from assistant.eval_cli import run_eval
+
+    return run_eval(args, _settings(args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -43,6 +63,23 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--json", action="store_true", help="print the report as JSON")
     index.add_argument("--quiet", action="store_true", help="no progress bar")
     index.set_defaults(func=_cmd_index)
+
+    ask = sub.add_parser("ask", help="answer one question with cited sources")
+    ask.add_argument("question", help="the question ('-' reads it from standard input)")
+    ask.add_argument("--history", metavar="FILE", help="JSON list of earlier messages")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument("--sources", metavar="DIR", help="sources folder (default: sources)")
+    ask.add_argument("--index", metavar="DIR", help="index folder (default: index)")
+    ask.set_defaults(func=_cmd_ask)
+
+    evaluate = sub.add_parser("eval", help="run a question set and print the metrics")
+    evaluate.add_argument("file", type=Path, help="question set (JSONL), e.g. evals/poitiers.jsonl")
+    evaluate.add_argument("--no-baseline", action="store_true", help="skip the dense baseline")
+    evaluate.add_argument("--limit", type=int, help="only the first N questions")
+    evaluate.add_argument("--json", metavar="FILE", type=Path, help="also write the run as JSON")
+    evaluate.add_argument("--sources", metavar="DIR", help="override the set's sources folder")
+    evaluate.add_argument("--index", metavar="DIR", help="override the index folder")
+    evaluate.set_defaults(func=_cmd_eval)
     return parser
 
 

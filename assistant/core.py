@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+import re
 import threading
+import time
+from collections.abc import Sequence
 from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
+from assistant.answers import Answer
+from assistant.conversation import (
+    Message,
+    context_questions,
+    conversation_language,
+    validate_history,
+)
+from assistant.corpus_questions import answer_corpus_question
 from assistant.embeddings import Embedder
+from assistant.extractive import ExtractiveAnswerer
+from assistant.glossary import Glossary
 from assistant.indexer import BuildReport, build_index
+from assistant.phrases import EMPTY_QUESTION, say
+from assistant.questions import question_type
+from assistant.retrieval import HybridRetriever, ServingIndex
 from assistant.settings import Settings
 from assistant.snapshot import Snapshot, generation_dir, read_current
 from assistant.store import ChromaStore
+
+if TYPE_CHECKING:
+    from langchain_core.retrievers import BaseRetriever
+    from langchain_core.runnables import Runnable
+
+MAX_QUESTION_CHARS = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class IndexMissingError(RuntimeError):
@@ -19,8 +43,8 @@ class IndexMissingError(RuntimeError):
 class Assistant:
     """Question answering over the sources in ``settings``; cheap to construct.
 
-    Collaborators (embedder, store) may be passed in; by default they are built from
-    settings on first use.
+    Collaborators (embedder, store, answerer) may be passed in; by default they are
+    built from settings on first use.
     """
 
     def __init__(
@@ -29,11 +53,13 @@ class Assistant:
         *,
         embedder: Embedder | None = None,
         store: ChromaStore | None = None,
+        answerer: ExtractiveAnswerer | None = None,
     ) -> None:
         self.settings = settings or Settings()
         self._embedder = embedder
         self._store = store
-        self._snapshot: Snapshot | None = None
+        self._answerer = answerer
+        self._serving: ServingIndex | None = None
         self._lock = threading.RLock()
 
     @cached_property
@@ -44,29 +70,117 @@ class Assistant:
     def store(self) -> ChromaStore:
         return self._store or ChromaStore(self.settings, self.embedder)
 
+    @cached_property
+    def answerer(self) -> ExtractiveAnswerer:
+        return self._answerer or ExtractiveAnswerer()
+
+    @cached_property
+    def glossary(self) -> Glossary:
+        path = self.settings.retrieval.glossary
+        return Glossary.load(path) if path else Glossary.load()
+
+    # -- the index -----------------------------------------------------------------
+
     def build_index(self, *, progress: bool | None = None) -> BuildReport:
         """Index ``sources_dir`` incrementally; see :func:`assistant.indexer.build_index`."""
-        report = build_index(self.settings, self.embedder, self.store, progress=progress)
+        return build_index(self.settings, self.embedder, self.store, progress=progress)
+
+    def serving(self) -> ServingIndex:
+        """The generation being served, reloaded as a whole when a build has switched."""
+        current = read_current(self.settings.index_dir)
+        if current is None:
+            raise IndexMissingError(
+                f"no index in {self.settings.index_dir}; run `python -m assistant index`"
+            )
         with self._lock:
-            self._snapshot = None  # the next question reads the new generation
-        return report
+            if self._serving is None or self._serving.snapshot.generation != current:
+                directory = generation_dir(self.settings.index_dir, current)
+                snapshot = Snapshot.load(directory, self.settings.sources_dir)
+                serving = ServingIndex(snapshot, directory, self.store.open(current))
+                serving.warm()
+                self._serving = serving
+            return self._serving
 
     def snapshot(self) -> Snapshot:
-        """The generation being served, reloaded when a build has switched to a new one."""
-        current = read_current(self.settings.index_dir)
-        with self._lock:
-            if current is None:
-                raise IndexMissingError(
-                    f"no index in {self.settings.index_dir}; run `python -m assistant index`"
-                )
-            if self._snapshot is None or self._snapshot.generation != current:
-                self._snapshot = Snapshot.load(
-                    generation_dir(self.settings.index_dir, current), self.settings.sources_dir
-                )
-            return self._snapshot
+        """Documents and chunks of the generation being served."""
+        return self.serving().snapshot
 
-    def ensure_index(self) -> Snapshot:
+    def ensure_index(self) -> ServingIndex:
         """Build the index when none exists, then return the served generation."""
         if read_current(self.settings.index_dir) is None:
             self.build_index()
-        return self.snapshot()
+        return self.serving()
+
+    def retriever(self, index: ServingIndex | None = None) -> HybridRetriever:
+        r = self.settings.retrieval
+        return HybridRetriever(
+            index or self.ensure_index(),
+            self.embedder,
+            self.glossary,
+            candidates=r.candidates,
+            translation_penalty=r.translation_penalty,
+        )
+
+    # -- answering -----------------------------------------------------------------
+
+    def ask(self, question: str, history: Sequence[Message] | None = None) -> Answer:
+        """Answer ``question`` (French or English) with cited, verbatim evidence.
+
+        ``history`` is the conversation so far, as ``{"role", "content"}`` messages.
+        """
+        started = time.perf_counter()
+        messages = validate_history(history)
+        if not isinstance(question, str):
+            raise TypeError("question must be text")
+        question = _normalise_question(question)
+        language = conversation_language(question, messages)
+        if not question:
+            return Answer(text=say(EMPTY_QUESTION, language), abstained=True, language=language)
+        index = self.ensure_index()
+        corpus_answer = answer_corpus_question(question, language, index.snapshot)
+        if corpus_answer is not None:
+            corpus_answer.timings["total"] = time.perf_counter() - started
+            return corpus_answer
+        earlier = context_questions(question, messages)
+        retrieval = self.retriever(index).retrieve(
+            question, language=language, k=self.settings.retrieval.passages, previous=earlier
+        )
+        selection_started = time.perf_counter()
+        answer = self.answerer.answer(
+            question,
+            kind=question_type(question),
+            language=language,
+            retrieval=retrieval,
+            index=index,
+        )
+        answer.timings = {
+            **retrieval.timings,
+            "selection": time.perf_counter() - selection_started,
+            "total": time.perf_counter() - started,
+        }
+        answer.metadata["ranked_sources"] = list(
+            dict.fromkeys(p.document.id for p in retrieval.passages)
+        )
+        if earlier:
+            answer.metadata["standalone_question"] = " ".join([*earlier, question])
+        return answer
+
+    # -- LangChain -----------------------------------------------------------------
+
+    def as_runnable(self) -> Runnable[Any, Answer]:
+        """A LangChain ``Runnable``: input ``{"question", "history"}`` (or a string)."""
+        from assistant.lc import assistant_runnable
+
+        return assistant_runnable(self)
+
+    def as_retriever(self, k: int = 4) -> BaseRetriever:
+        """The hybrid retriever as a LangChain ``BaseRetriever``."""
+        from assistant.lc import AssistantRetriever
+
+        return AssistantRetriever(assistant=self, k=k)
+
+
+def _normalise_question(question: str) -> str:
+    question = _CONTROL.sub(" ", question)
+    question = " ".join(question.split())
+    return question[:MAX_QUESTION_CHARS]

@@ -98,7 +98,7 @@ class Embedder:
 
     @property
     def dimension(self) -> int:
-        dim = self.model.get_sentence_embedding_dimension()
+        dim = self.model.get_embedding_dimension()
         if dim is None:  # pragma: no cover - every sentence-transformers text model has one
             raise EmbeddingModelError("the embedding model does not report its dimension")
         return int(dim)
@@ -120,7 +120,8 @@ class Embedder:
 
     def embed_query(self, text: str) -> Vectors:
         """Embed one question; returns a ``(dim,)`` vector."""
-        return self.embed([text])[0]
+        vector: Vectors = self.embed([text])[0]
+        return vector
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Model tokens per text, without special tokens; needs no torch for local models."""

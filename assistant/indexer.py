@@ -9,17 +9,22 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 from filelock import FileLock, Timeout
 
+from assistant.analysis import terms
 from assistant.chunking import Chunk, chunk_document
 from assistant.corpus import load_corpus
 from assistant.documents import Document, SkippedFile
 from assistant.embeddings import Embedder
+from assistant.keyword import KeywordIndex
 from assistant.settings import Settings
 from assistant.snapshot import (
     CURRENT_FILE,
+    SENTENCES_FILE,
     Snapshot,
     generation_dir,
     read_current,
@@ -30,7 +35,7 @@ from assistant.store import ChromaStore, Metadata
 log = logging.getLogger(__name__)
 
 # Bump when cleaning or chunking changes what a file turns into: the next build is full.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 _EMBED_BATCH = 256  # chunks per progress step; the model batches inside it
 
 
@@ -51,6 +56,7 @@ class BuildReport:
     seconds: float = 0.0
     chunks_embedded: int = 0
     chunks_removed: int = 0
+    sentences_embedded: int = 0
     generation: str = ""
     changed: bool = False
     added_ids: list[str] = field(default_factory=list)
@@ -180,14 +186,24 @@ def _build(
         collection.update_metadata(to_update, [new_meta[cid] for cid in to_update])
         _embed_and_add(embedder, collection, [chunk_by_id[c] for c in to_add], new_meta, progress)
         store.close(generation)
-        Snapshot(
+        snapshot = Snapshot(
             generation=generation,
             fingerprint=wanted,
             documents=corpus.documents,
             chunks=chunks,
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             skipped=skipped_now,
-        ).save(generation_dir(index_dir, generation))
+        )
+        target = generation_dir(index_dir, generation)
+        target.mkdir(parents=True, exist_ok=True)
+        previous_dir = generation_dir(index_dir, current) if current and reusable else None
+        reused = write_sentence_vectors(
+            target, snapshot, embedder, old if reusable else None, previous_dir, progress
+        )
+        report.sentences_embedded = len(snapshot.sentence_keys) - reused
+        keyword_index(snapshot).save(target)
+        # state.json last: a generation without it is incomplete and never served.
+        snapshot.save(target)
     except BaseException:
         # Whatever failed, the generation being served is untouched; drop the partial one.
         store.close(generation)
@@ -201,6 +217,53 @@ def _build(
     report.chunks_removed = len(to_remove)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def keyword_index(snapshot: Snapshot) -> KeywordIndex:
+    """BM25 over the chunks of ``snapshot``, each analysed in its document's language."""
+    return KeywordIndex.build(
+        [
+            terms(chunk.embed_text, snapshot.by_id[chunk.doc_id].meta.language or "fr")
+            for chunk in snapshot.all_chunks
+        ]
+    )
+
+
+def write_sentence_vectors(
+    target: Path,
+    snapshot: Snapshot,
+    embedder: Embedder,
+    old: Snapshot | None,
+    old_dir: Path | None,
+    progress: bool | None,
+) -> int:
+    """Embed every sentence once, at index time, so answering needs only the question's
+    embedding. Vectors of sentences already in ``old`` are copied. Returns how many."""
+    keys = snapshot.sentence_keys
+    dim = embedder.dimension
+    vectors = np.zeros((len(keys), dim), dtype=np.float16)
+    reused_rows: dict[tuple[str, int], int] = {}
+    if old is not None and old_dir is not None and (old_dir / SENTENCES_FILE).exists():
+        old_vectors = np.load(old_dir / SENTENCES_FILE, mmap_mode="r")
+        old_rows = {key: row for row, key in enumerate(old.sentence_keys)}
+        for row, key in enumerate(keys):
+            if key in old_rows:
+                vectors[row] = old_vectors[old_rows[key]]
+                reused_rows[key] = row
+    missing = [row for row, key in enumerate(keys) if key not in reused_rows]
+    texts = [snapshot.sentence_text(keys[row]) for row in missing]
+    from tqdm import tqdm
+
+    disable = None if progress is None else not progress
+    with tqdm(total=len(missing), desc="sentences", unit="sent", disable=disable) as bar:
+        for start in range(0, len(missing), _EMBED_BATCH * 4):
+            rows = missing[start : start + _EMBED_BATCH * 4]
+            vectors[rows] = embedder.embed(texts[start : start + len(rows)]).astype(np.float16)
+            bar.update(len(rows))
+    tmp = target / f".{SENTENCES_FILE}.tmp.npy"
+    np.save(tmp, vectors)
+    tmp.replace(target / SENTENCES_FILE)
+    return len(reused_rows)
 
 
 def _load_previous(settings: Settings, store: ChromaStore, current: str | None) -> Snapshot | None:

@@ -7,6 +7,7 @@ Poitiers corpus indexes PIAF; its questions become an evaluation set.
 from __future__ import annotations
 
 import json
+import os
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -65,3 +66,27 @@ def sample_questions(
             pool.append(PiafQuestion(str(qa["id"]), str(qa["question"]), answers, pid))
     rng = random.Random(seed)
     return sorted(rng.sample(pool, min(n, len(pool))), key=lambda q: q.id)
+
+
+def write_question_set(path: Path, out: Path, n: int, seed: int = 13) -> int:
+    """Write a question set of ``n`` sampled PIAF questions, pointing at the PIAF file."""
+    from assistant.questions import question_type
+
+    relative = Path(os.path.relpath(path.resolve(), out.parent.resolve()))
+    lines = [json.dumps({"_set": {"name": out.stem, "sources": relative.as_posix()}})]
+    for q in sample_questions(path, n, seed=seed):
+        lines.append(
+            json.dumps(
+                {
+                    "id": q.id,
+                    "question": q.question,
+                    "answers": list(dict.fromkeys(q.answers)),
+                    "sources": [q.paragraph_id],
+                    "answerable": True,
+                    "tags": {"language": "fr", "type": question_type(q.question), "kind": "piaf"},
+                },
+                ensure_ascii=False,
+            )
+        )
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return n

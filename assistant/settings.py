@@ -69,6 +69,23 @@ class ChromaSettings(_Section):
     timeout_s: float = Field(10.0, gt=0, description="Seconds to wait for the server.")
 
 
+class RetrievalSettings(_Section):
+    """How passages are found."""
+
+    candidates: int = Field(30, ge=1, le=1000, description="Hits taken from each search.")
+    passages: int = Field(8, ge=1, le=100, description="Fused passages handed to the answerer.")
+    translation_penalty: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Score factor for a translation when its original (or vice versa) in the "
+        "question's language also matched.",
+    )
+    glossary: Path | None = Field(
+        None, description="English-French glossary (TSV); default: the bundled ESS glossary."
+    )
+
+
 class Settings(BaseSettings):
     """All settings of the assistant."""
 
@@ -86,6 +103,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
     chroma: ChromaSettings = Field(default_factory=ChromaSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -13,6 +13,7 @@ from assistant.chunking import Chunk, embedding_input
 from assistant.documents import Document, SourceMeta
 
 STATE_FILE = "state.json"
+SENTENCES_FILE = "sentences.npy"
 CURRENT_FILE = "CURRENT"
 
 
@@ -38,6 +39,20 @@ class Snapshot:
     @cached_property
     def chunk_by_id(self) -> dict[str, Chunk]:
         return {chunk.id: chunk for chunk in self.all_chunks}
+
+    @cached_property
+    def sentence_keys(self) -> list[tuple[str, int]]:
+        """``(chunk id, sentence number)`` of every sentence, in index order."""
+        return [(c.id, i) for c in self.all_chunks for i in range(len(c.sentences))]
+
+    def sentence_span(self, key: tuple[str, int]) -> tuple[int, int]:
+        chunk = self.chunk_by_id[key[0]]
+        return chunk.sentences[key[1]]
+
+    def sentence_text(self, key: tuple[str, int]) -> str:
+        chunk = self.chunk_by_id[key[0]]
+        start, end = chunk.sentences[key[1]]
+        return self.by_id[chunk.doc_id].text[start:end]
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -253,6 +253,10 @@ class ChromaStore:
             return False
         return True
 
+    def client_for(self, generation: str) -> ClientAPI:
+        """The Chroma client holding ``generation`` (for adapters such as LangChain's)."""
+        return self._client(generation)
+
     def generations(self) -> list[str]:
         """Generations present in a Chroma server (embedded ones are folders, listed by name)."""
         if self.mode == "embedded":

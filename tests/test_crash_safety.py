@@ -45,9 +45,9 @@ def test_killed_build_leaves_previous_index_usable(
     _add_many_documents(corpus, 400)
 
     generations = settings.index_dir / "generations"
+    command = ["index", "--quiet", "--sources", str(corpus), "--index", str(settings.index_dir)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "index", "--quiet"]
-        + ["--sources", str(corpus), "--index", str(settings.index_dir)],
+        [sys.executable, "-m", "assistant", *command],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -1,0 +1,90 @@
+"""Keyword analysis for French and English: folding, elisions, stop words, stemming."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+from typing import Any
+
+_ELISION = re.compile(r"\b(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu|quoiqu)['’]", re.IGNORECASE)
+# Thousands written "200.000", "200 000" or "1 000" become one number; "2,5" becomes "2.5".
+_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3})(?:[ .\u00a0\u202f](\d{3}))+(?![\d,]|\.\d)")
+_DECIMAL_COMMA = re.compile(r"(\d),(\d)")
+_TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+", re.UNICODE)
+
+STOP_WORDS_FR = frozenset(
+    """a à au aux avec ce ces cet cette ceux c ça d dans de des du elle elles en et est été être
+    eu il ils j je l la le les leur leurs lui m ma mais me même mes moi mon n ne ni nos notre
+    nous on ont ou où par pas pour qu que quel quelle quelles quels qui s sa sans se ses si son
+    sont sur t ta te tes toi ton tu un une vos votre vous y était étaient sera seront fait faire
+    plus moins très aussi comme dont entre vers chez sous après avant depuis lors alors donc car
+    tout tous toute toutes autre autres cela celui celle ceci ici là déjà encore ainsi
+    combien quand comment pourquoi quoi quelque quelques peut peuvent avoir a-t-il est-ce""".split()
+)
+STOP_WORDS_EN = frozenset(
+    """a an the and or but of to in on at by for with from as is are was were be been being it
+    its this that these those there here which who whom whose what when where why how many much
+    do does did done have has had having not no nor so than then too very can could will would
+    shall should may might must i you he she we they them their his her our your my me us him
+    into about over under after before between during also just only any some all each other
+    such own same both more most few if while""".split()
+)
+STOP_WORDS = STOP_WORDS_FR | STOP_WORDS_EN
+# Stop words typed without accents ("ou", "deja"): checked only for unaccented tokens, so
+# that "né" (born) is not taken for the negation "ne".
+_STOP_WORDS_FOLDED = frozenset(
+    unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode() for w in STOP_WORDS
+)
+
+
+def is_stop_word(token: str) -> bool:
+    """Whether ``token`` (any case) is a French or English stop word."""
+    lower = token.lower()
+    if lower in STOP_WORDS:
+        return True
+    return lower.isascii() and lower in _STOP_WORDS_FOLDED
+
+
+_STEMMER_NAMES = {"fr": "french", "en": "english"}
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip accents: ``'Économie'`` -> ``'economie'``."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("œ", "oe")
+
+
+def normalise_numbers(text: str) -> str:
+    """``'200.000'``, ``'200 000'`` -> ``'200000'``; ``'2,5'`` -> ``'2.5'``."""
+    text = _THOUSANDS.sub(lambda m: re.sub(r"\D", "", m.group(0)), text)
+    return _DECIMAL_COMMA.sub(r"\1.\2", text)
+
+
+def words(text: str) -> list[str]:
+    """Lowercased word and number tokens, elisions removed, stop words kept."""
+    text = _ELISION.sub(" ", normalise_numbers(text))
+    return [token.lower() for token in _TOKEN.findall(text)]
+
+
+@cache
+def _stemmer(language: str) -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer(_STEMMER_NAMES.get(language, "french"))
+
+
+def terms(text: str, language: str) -> list[str]:
+    """Index terms: content words stemmed in ``language`` then folded; numbers kept."""
+    tokens = [t for t in words(text) if not is_stop_word(t)]
+    stems: list[str] = _stemmer(language).stemWords(tokens)
+    return [fold(stem) for stem in stems]
+
+
+def query_terms(text: str, languages: tuple[str, ...] = ("fr", "en")) -> list[str]:
+    """Terms of a question under every stemmer, since the evidence may be in either language."""
+    seen: dict[str, None] = {}
+    for language in languages:
+        for term in terms(text, language):
+            seen.setdefault(term, None)
+    return list(seen)

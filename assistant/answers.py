@@ -1,0 +1,55 @@
+"""Answers and citations as data; every interface only renders these objects."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One cited passage: ``quote == document_text[start:end]`` of source ``source_id``."""
+
+    n: int
+    source_id: str
+    title: str
+    url: str
+    quote: str
+    start: int
+    end: int
+    score: float
+    publisher: str = ""
+    date: str = ""
+    language: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    """An answer whose every sentence carries a ``[n]`` marker pointing at ``citations``.
+
+    When ``abstained`` is true the text says the sources do not answer, and the
+    citations are the closest passages, offered as leads.
+    """
+
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    abstained: bool = False
+    language: str = "fr"
+    question: str = ""
+    kind: str = "extractive"
+    confidence: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data."""
+        data = asdict(self)
+        data["citations"] = [c.to_dict() for c in self.citations]
+        return data
+
+    def sources(self) -> list[str]:
+        """Cited source ids, in citation order, without repeats."""
+        return list(dict.fromkeys(c.source_id for c in self.citations))

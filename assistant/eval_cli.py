@@ -1,0 +1,71 @@
+"""``python -m assistant eval``: pick the index for the set, run it, print the metrics."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from assistant.core import Assistant
+from assistant.evaluation import EvalRun, evaluate
+from assistant.questionset import QuestionSet, load_question_set
+from assistant.settings import Settings
+
+
+def settings_for(
+    question_set: QuestionSet, settings: Settings, args: argparse.Namespace
+) -> Settings:
+    """A set with its own sources gets its own index under ``index/sets/<name>``."""
+    if question_set.sources is None or args.sources:
+        return settings
+    root = settings.index_dir / "sets" / question_set.name
+    sources = question_set.sources
+    if question_set.is_piaf:
+        from assistant.piaf import export_sources
+
+        target = root / "sources"
+        if not (target / "sources.toml").exists():
+            export_sources(sources, target)
+        sources = target
+    index = Path(args.index) if args.index else root / "index"
+    return settings.model_copy(update={"sources_dir": sources, "index_dir": index})
+
+
+def run_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    question_set = load_question_set(args.file)
+    if args.limit:
+        question_set.items = question_set.items[: args.limit]
+    assistant = Assistant(settings_for(question_set, settings, args))
+    report = assistant.build_index()
+    if report.changed:
+        print(report.summary())
+    with tqdm(total=len(question_set.items), desc=question_set.name, unit="q") as bar:
+
+        def advance(done: int, total: int) -> None:
+            bar.update(1)
+
+        run = evaluate(assistant, question_set, baseline=not args.no_baseline, progress=advance)
+    print(format_metrics(run))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(run.to_dict(), ensure_ascii=False, indent=1), "utf-8")
+    return 0
+
+
+def format_metrics(run: EvalRun) -> str:
+    metrics = run.metrics()
+    names = list(metrics)
+    keys: list[str] = list(next(iter(metrics.values())))
+    lines = [f"{'metric':28}" + "".join(f"{n:>14}" for n in names)]
+    for key in keys:
+        lines.append(f"{key:28}" + "".join(f"{_fmt(metrics[n][key]):>14}" for n in names))
+    return "\n".join(lines)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer() and value > 1:
+        return str(int(value))
+    return f"{value:.3f}" if isinstance(value, float) else str(value)

@@ -1,0 +1,200 @@
+"""Running a question set through the assistant and a plain baseline, side by side.
+
+The runner reads only :class:`~assistant.answers.Answer` objects (and the ranked source
+ids that ``ask`` reports), never the answerer's internals.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from assistant.metrics import (
+    contains_any,
+    hit_at_k,
+    percentile,
+    precision_recall,
+    reciprocal_rank,
+    token_f1,
+)
+from assistant.questionset import EvalItem, QuestionSet
+
+if TYPE_CHECKING:
+    from langchain_core.retrievers import BaseRetriever
+
+    from assistant.core import Assistant
+
+K_VALUES = (1, 3, 5, 10)
+
+
+@dataclass
+class Record:
+    """One question's outcome for one system."""
+
+    id: str
+    question: str
+    answerable: bool
+    expected: list[str]
+    expected_sources: list[str]
+    tags: dict[str, str]
+    answer: str
+    abstained: bool
+    cited_sources: list[str]
+    ranked_sources: list[str]
+    quotes_verbatim: int
+    quotes_total: int
+    seconds: float
+    correct: bool = False
+    f1: float = 0.0
+    source_hit: bool = False
+
+    def score(self) -> None:
+        if self.answerable:
+            self.correct = not self.abstained and contains_any(self.answer, self.expected)
+            self.f1 = 0.0 if self.abstained else token_f1(self.answer, self.expected)
+            self.source_hit = bool(set(self.cited_sources) & set(self.expected_sources))
+
+
+@dataclass
+class SystemResult:
+    name: str
+    records: list[Record] = field(default_factory=list)
+
+    def metrics(self) -> dict[str, float]:
+        answerable = [r for r in self.records if r.answerable]
+        with_sources = [r for r in answerable if r.expected_sources]
+        with_answers = [r for r in answerable if r.expected]
+        abstained = [r.abstained for r in self.records]
+        unanswerable = [not r.answerable for r in self.records]
+        precision, recall = precision_recall(abstained, unanswerable)
+        quotes = sum(r.quotes_total for r in self.records)
+        seconds = [r.seconds for r in self.records]
+        out = {
+            "questions": float(len(self.records)),
+            "answer_accuracy": _mean([r.correct for r in with_answers]),
+            "token_f1": _mean([r.f1 for r in with_answers]),
+            "source_hit_rate": _mean([r.source_hit for r in with_sources]),
+            "abstention_precision": precision,
+            "abstention_recall": recall,
+            "false_abstention_rate": _mean([r.abstained for r in answerable]),
+            "quote_verbatim_rate": (
+                sum(r.quotes_verbatim for r in self.records) / quotes if quotes else 1.0
+            ),
+            "mrr": _mean(
+                [reciprocal_rank(r.ranked_sources, r.expected_sources) for r in with_sources]
+            ),
+            "latency_median_ms": 1000 * statistics.median(seconds) if seconds else 0.0,
+            "latency_p95_ms": 1000 * percentile(seconds, 95),
+        }
+        for k in K_VALUES:
+            out[f"hit@{k}"] = _mean(
+                [hit_at_k(r.ranked_sources, r.expected_sources, k) for r in with_sources]
+            )
+        return out
+
+
+@dataclass
+class EvalRun:
+    question_set: str
+    systems: dict[str, SystemResult]
+
+    def metrics(self) -> dict[str, dict[str, float]]:
+        return {name: system.metrics() for name, system in self.systems.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question_set": self.question_set,
+            "metrics": self.metrics(),
+            "records": {n: [asdict(r) for r in s.records] for n, s in self.systems.items()},
+        }
+
+
+def _mean(values: Sequence[float | bool]) -> float:
+    return sum(float(v) for v in values) / len(values) if values else 0.0
+
+
+def run_assistant(assistant: Assistant, item: EvalItem) -> Record:
+    """Ask one question and check every quote against its source text."""
+    started = time.perf_counter()
+    answer = assistant.ask(item.question, list(item.history))
+    seconds = time.perf_counter() - started
+    documents = assistant.snapshot().by_id
+    verbatim = sum(
+        1
+        for c in answer.citations
+        if c.source_id in documents and documents[c.source_id].text[c.start : c.end] == c.quote
+    )
+    record = Record(
+        id=item.id,
+        question=item.question,
+        answerable=item.answerable,
+        expected=list(item.answers),
+        expected_sources=list(item.sources),
+        tags=dict(item.tags),
+        answer=answer.text,
+        abstained=answer.abstained,
+        cited_sources=[] if answer.abstained else answer.sources(),
+        ranked_sources=list(answer.metadata.get("ranked_sources", [])),
+        quotes_verbatim=verbatim,
+        quotes_total=len(answer.citations),
+        seconds=seconds,
+    )
+    record.score()
+    return record
+
+
+def run_baseline(retriever: BaseRetriever, item: EvalItem, k: int = max(K_VALUES)) -> Record:
+    """The plain pipeline: dense top-k, answer with the top chunk, never abstain."""
+    started = time.perf_counter()
+    question = " ".join(
+        [m["content"] for m in item.history if m["role"] == "user"] + [item.question]
+    )
+    docs = retriever.invoke(question)[:k]
+    seconds = time.perf_counter() - started
+    ranked = list(dict.fromkeys(str(d.metadata.get("doc_id", "")) for d in docs))
+    record = Record(
+        id=item.id,
+        question=item.question,
+        answerable=item.answerable,
+        expected=list(item.answers),
+        expected_sources=list(item.sources),
+        tags=dict(item.tags),
+        answer=docs[0].page_content if docs else "",
+        abstained=not docs,
+        cited_sources=ranked[:1],
+        ranked_sources=ranked,
+        quotes_verbatim=len(docs[:1]),
+        quotes_total=len(docs[:1]),
+        seconds=seconds,
+    )
+    record.score()
+    return record
+
+
+def evaluate(
+    assistant: Assistant,
+    question_set: QuestionSet,
+    *,
+    baseline: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> EvalRun:
+    """Run every question through the assistant and, in the same run, the baseline."""
+    assistant.ensure_index()
+    systems = {"assistant": SystemResult("assistant")}
+    retriever = None
+    if baseline:
+        from assistant.lc import dense_baseline
+
+        retriever = dense_baseline(assistant, k=max(K_VALUES))
+        systems["baseline"] = SystemResult("baseline (LangChain dense top-k)")
+    total = len(question_set.items)
+    for done, item in enumerate(question_set.items, start=1):
+        systems["assistant"].records.append(run_assistant(assistant, item))
+        if retriever is not None:
+            systems["baseline"].records.append(run_baseline(retriever, item))
+        if progress:
+            progress(done, total)
+    return EvalRun(question_set.name, systems)

@@ -1,0 +1,78 @@
+"""Small, explicit scorers. Each takes plain inputs and returns a number."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from assistant.analysis import fold, normalise_numbers
+
+_SPACE = re.compile(r"\s+")
+_PUNCT = re.compile(r"[^\w%€.' ]+")
+
+
+def normalise(text: str) -> str:
+    """Accent-, case- and spacing-insensitive form; number formats unified.
+
+    ``"11 %"`` and ``"11%"`` match, so do ``"1 000"``, ``"1000"`` and ``"1.000"``.
+    """
+    text = fold(text.replace("’", "'").replace("\u00a0", " ").replace("\u202f", " "))
+    text = normalise_numbers(text)
+    text = re.sub(r"(\d)\s+%", r"\1%", text)
+    text = _PUNCT.sub(" ", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def contains_any(text: str, expected: Iterable[str]) -> bool:
+    """Whether any expected string occurs in ``text`` (both normalised)."""
+    haystack = f" {normalise(text)} "
+    return any(normalise(e) and normalise(e) in haystack for e in expected)
+
+
+def token_f1(text: str, expected: Iterable[str]) -> float:
+    """Best SQuAD-style token F1 of ``text`` against any expected answer."""
+    got = normalise(text).split()
+    best = 0.0
+    for answer in expected:
+        want = normalise(answer).split()
+        common = sum((Counter(got) & Counter(want)).values())
+        if not common or not got or not want:
+            continue
+        precision, recall = common / len(got), common / len(want)
+        best = max(best, 2 * precision * recall / (precision + recall))
+    return best
+
+
+def hit_at_k(ranked: Sequence[str], relevant: Iterable[str], k: int) -> float:
+    """1.0 when a relevant id is among the first ``k`` of ``ranked``."""
+    wanted = set(relevant)
+    return 1.0 if any(r in wanted for r in ranked[:k]) else 0.0
+
+
+def reciprocal_rank(ranked: Sequence[str], relevant: Iterable[str]) -> float:
+    wanted = set(relevant)
+    for position, item in enumerate(ranked, start=1):
+        if item in wanted:
+            return 1.0 / position
+    return 0.0
+
+
+def precision_recall(predicted: Sequence[bool], actual: Sequence[bool]) -> tuple[float, float]:
+    """Precision and recall of the positive class (``True``); 1.0 when undefined-and-vacuous."""
+    tp = sum(p and a for p, a in zip(predicted, actual, strict=True))
+    predicted_pos, actual_pos = sum(predicted), sum(actual)
+    precision = tp / predicted_pos if predicted_pos else 1.0
+    recall = tp / actual_pos if actual_pos else 1.0
+    return precision, recall
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0-100) by linear interpolation; 0.0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)

@@ -1,0 +1,138 @@
+"""What a question asks for, and whether a sentence holds that kind of information."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.analysis import fold
+
+_TYPES: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "amount",
+        re.compile(
+            r"\b(how much|what (?:is the )?(?:budget|amount|turnover|share|percentage|proportion)"
+            r"|quel(?:le)? (?:est (?:le|la) )?(?:budget|montant|part|pourcentage|proportion"
+            r"|chiffre d'affaires)|combien (?:coute|d'euros|de budget|represente|pese)"
+            r"|what percentage|quelle somme|how big)\b"
+        ),
+    ),
+    (
+        "how_many",
+        re.compile(r"\b(how many|combien|number of|nombre d|quel nombre|what number)\b"),
+    ),
+    (
+        "when",
+        re.compile(
+            r"\b(when|what year|which year|what date|what day|since when|quand|quelle annee"
+            r"|quelle date|quel jour|depuis quand|en quelle annee|a quelle date|date)\b"
+        ),
+    ),
+    (
+        "who",
+        re.compile(
+            r"\b(who|whom|whose|qui|par qui|quelle personne|quel organisme|which organi[sz]ation"
+            r"|which company|quelle entreprise|quelle structure|quelle association"
+            r"|which association"
+            r"|laureats?|winners?|founders?|cofondateurs?)\b"
+        ),
+    ),
+    (
+        "where",
+        re.compile(
+            r"\b(where|which city|what town|which town|in which|ou se|ou est|ou sont|ou a"
+            r"|ou trouver|dans quelle ville|quelle ville|quelle commune|a quel endroit)\b"
+        ),
+    ),
+    ("why", re.compile(r"\b(why|pourquoi|for what reason|dans quel but|what for)\b")),
+    ("how", re.compile(r"\b(how|comment)\b")),
+    (
+        "yes_no",
+        re.compile(r"^(est-ce|is|are|was|were|does|do|did|can|has|have|y a-t-il)\b"),
+    ),
+]
+
+_NUMBER_WORDS = (
+    r"un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze"
+    r"|seize|vingt|trente|quarante|cinquante|soixante|cent|cents|mille|million|millions"
+    r"|milliard|milliards|dizaine|douzaine|quinzaine|vingtaine|trentaine|quarantaine"
+    r"|cinquantaine|centaine|millier|milliers|one|two|three|four|five|six|seven|eight|nine"
+    r"|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|dozen|dozens"
+    r"|fifteen|eighteen|sixteen"
+)
+_EVIDENCE: dict[str, re.Pattern[str]] = {
+    "how_many": re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b"),
+    "amount": re.compile(
+        r"\d[\d\s.,]*\s?(?:%|€|m€|k€|euros?|millions?|milliards?|pour ?cent|percent)"
+        r"|\b(?:millions?|milliards?) d'?euros\b|\bbudget\b"
+    ),
+    "when": re.compile(
+        r"\b(?:1[89]\d\d|20\d\d)\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:janvier|fevrier|mars|avril"
+        r"|mai|juin|juillet|aout|septembre|octobre|novembre|decembre|january|february|march"
+        r"|april|may|june|july|august|september|october|november|december)\b"
+    ),
+    "where": re.compile(
+        r"\b(?:a|au|en|dans|in|at|near|pres de|sur)\s+(?:la |le |l')?[A-Z]"
+        r"|\b(?:rue|avenue|ville|quartier|vallee|city|town|street|commune)\b"
+    ),
+}
+_ROLE = re.compile(
+    r"\b(?:president|vice-president|directeur|directrice|maire|ministre|depute|deputee"
+    r"|cofondateur|cofondatrice|co-founder|founder|fondateur|fondatrice|designer|director"
+    r"|journaliste|laureat|laureats|winner|minister|mayor|collectif|association|cooperative"
+    r"|ateliers|scop|scic)\b"
+)
+_PROPER_NOUN = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÉÈÀÂÎÔÛÇ][\w'’-]+")
+
+_FOLLOW_UP_START = re.compile(
+    r"^(et|and|also|aussi|what about|how about|et pour|et en|et a|et le|et la|et les|et combien"
+    r"|et quand|et qui|et ou|et comment|mais|but|then|alors|ensuite|puis)\b"
+)
+_PRONOUNS = re.compile(
+    r"\b(il|elle|ils|elles|celui-ci|celle-ci|ceux-ci|cela|ca|ce lieu|cette structure|it|its|they"
+    r"|them|their|he|she|him|her|this|that|there|those|these|y)\b"
+)
+
+
+@dataclass(frozen=True)
+class QuestionKind:
+    """The expected kind of answer: one of how_many, amount, when, who, where, why, how,
+    yes_no, what."""
+
+    type: str
+
+
+def question_type(question: str) -> str:
+    """The first matching type, checked from the most specific; ``"what"`` otherwise."""
+    text = fold(question).replace("’", "'")
+    for name, pattern in _TYPES:
+        if name == "why" and re.search(r"(^|\s)où\b", question.lower()):
+            return "where"  # "où" folds to "ou" (or), so it is checked before folding
+        if pattern.search(text):
+            return name
+    return "what"
+
+
+def evidence_match(question_kind: str, sentence: str) -> float:
+    """1.0 when ``sentence`` holds the kind of information asked for, else 0.0."""
+    if question_kind == "who":
+        folded = fold(sentence)
+        names = _PROPER_NOUN.findall(sentence)
+        return 1.0 if names or _ROLE.search(folded) else 0.0
+    if question_kind == "where":
+        return 1.0 if _EVIDENCE["where"].search(sentence) else 0.0
+    pattern = _EVIDENCE.get(question_kind)
+    if pattern is None:
+        return 0.0
+    return 1.0 if pattern.search(fold(sentence)) else 0.0
+
+
+def is_follow_up(question: str, content_terms: Sequence[str]) -> bool:
+    """Whether ``question`` leans on the conversation ("Et à quelle date ?", "Who founded it?")."""
+    text = fold(question).strip()
+    if _FOLLOW_UP_START.search(text):
+        return True
+    if len(content_terms) <= 1:
+        return True
+    return bool(_PRONOUNS.search(text)) and len(content_terms) <= 3

@@ -1,0 +1,15 @@
+"""Plain-text rendering of an answer for the terminal."""
+
+from __future__ import annotations
+
+from assistant.answers import Answer
+
+
+def answer_as_text(answer: Answer) -> str:
+    """The answer, then a numbered source list with quotes and locations."""
+    lines = [answer.text, ""]
+    for c in answer.citations:
+        where = ", ".join(x for x in (c.publisher, c.date, c.url) if x)
+        lines.append(f"[{c.n}] {c.title}" + (f" ({where})" if where else ""))
+        lines.append(f"    « {c.quote} »  — {c.source_id}, characters {c.start}-{c.end}")
+    return "\n".join(lines).rstrip()

@@ -1,0 +1,210 @@
+"""Hybrid retrieval: dense search in Chroma plus BM25, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from assistant.analysis import query_terms
+from assistant.chunking import Chunk
+from assistant.concepts import Concept, conversation_concepts
+from assistant.documents import Document
+from assistant.embeddings import Embedder, Vectors
+from assistant.glossary import Glossary
+from assistant.keyword import KeywordIndex, top_k
+from assistant.snapshot import SENTENCES_FILE, Snapshot
+from assistant.store import VectorCollection
+
+RRF_K = 60  # the constant of Cormack et al.; larger flattens the head of each list
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk with the scores that placed it."""
+
+    chunk: Chunk
+    document: Document
+    score: float
+    dense: float | None = None
+    keyword: float | None = None
+    dense_rank: int | None = None
+    keyword_rank: int | None = None
+
+
+@dataclass
+class Retrieval:
+    """What a search found, with how long each stage took (seconds)."""
+
+    passages: list[Passage]
+    query_vector: Vectors
+    terms: list[str]
+    concepts: list[Concept] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class ServingIndex:
+    """One generation loaded for answering: snapshot, keyword index, sentence vectors."""
+
+    def __init__(self, snapshot: Snapshot, directory: Path, collection: VectorCollection) -> None:
+        self.snapshot = snapshot
+        self.directory = directory
+        self.collection = collection
+
+    @cached_property
+    def keyword(self) -> KeywordIndex:
+        return KeywordIndex.load(self.directory)
+
+    @cached_property
+    def chunk_rows(self) -> dict[str, int]:
+        return {chunk.id: row for row, chunk in enumerate(self.snapshot.all_chunks)}
+
+    @cached_property
+    def sentence_vectors(self) -> npt.NDArray[np.float32]:
+        vectors: npt.NDArray[np.float32] = np.load(self.directory / SENTENCES_FILE).astype(
+            np.float32
+        )
+        return vectors
+
+    @cached_property
+    def sentence_rows(self) -> dict[str, int]:
+        """First sentence row of each chunk; its sentences follow in order."""
+        rows: dict[str, int] = {}
+        row = 0
+        for chunk in self.snapshot.all_chunks:
+            rows[chunk.id] = row
+            row += len(chunk.sentences)
+        return rows
+
+    @cached_property
+    def idf(self) -> dict[str, float]:
+        df = np.diff(self.keyword.weights.indptr)
+        n = max(1, self.keyword.weights.shape[0])
+        values = np.log1p((n - df + 0.5) / (df + 0.5))
+        return {term: float(values[col]) for term, col in self.keyword.vocabulary.items()}
+
+    def warm(self) -> None:
+        """Load everything now rather than on the first question."""
+        _ = self.keyword, self.chunk_rows, self.sentence_vectors, self.sentence_rows, self.idf
+
+
+class HybridRetriever:
+    """Dense + keyword search over a :class:`ServingIndex`, fused by reciprocal rank."""
+
+    def __init__(
+        self,
+        index: ServingIndex,
+        embedder: Embedder,
+        glossary: Glossary | None = None,
+        *,
+        candidates: int = 30,
+        translation_penalty: float = 0.5,
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.glossary = glossary
+        self.candidates = candidates
+        self.translation_penalty = translation_penalty
+
+    def expand(self, question: str, language: str) -> str:
+        """The question plus glossary translations of its phrases, for keyword search."""
+        if self.glossary is None:
+            return question
+        extra = self.glossary.translate(question, language)
+        return " ".join([question, *extra]) if extra else question
+
+    def retrieve(
+        self,
+        question: str,
+        *,
+        language: str,
+        k: int = 8,
+        mode: str = "hybrid",
+        query_vector: Vectors | None = None,
+        previous: Sequence[str] | None = None,
+    ) -> Retrieval:
+        """The ``k`` best passages for ``question`` (``mode``: hybrid, dense or keyword).
+
+        ``previous`` holds earlier questions of the conversation: a follow-up is searched
+        together with the last one, and its concepts carry over at a lower weight.
+        """
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        if previous:
+            question_alone, question = question, f"{previous[-1]} {question}"
+        else:
+            question_alone = question
+        if query_vector is None:
+            query_vector = self.embedder.embed_query(question)
+        timings["embed"] = time.perf_counter() - started
+
+        dense: list[tuple[str, float]] = []
+        if mode in ("hybrid", "dense"):
+            started = time.perf_counter()
+            dense = [
+                (h.id, h.score) for h in self.index.collection.query(query_vector, self.candidates)
+            ]
+            timings["dense"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        expanded = self.expand(question, language)
+        terms = query_terms(expanded)
+        keyword: list[tuple[str, float]] = []
+        if mode in ("hybrid", "keyword"):
+            scores = self.index.keyword.scores(terms)
+            chunks = self.index.snapshot.all_chunks
+            keyword = [(chunks[row].id, score) for row, score in top_k(scores, self.candidates)]
+        timings["keyword"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        passages = self._fuse(dense, keyword, language)[:k]
+        timings["fusion"] = time.perf_counter() - started
+        concepts = conversation_concepts(question_alone, previous or [], language, self.glossary)
+        return Retrieval(passages, query_vector, terms, concepts, timings)
+
+    def _fuse(
+        self, dense: list[tuple[str, float]], keyword: list[tuple[str, float]], language: str
+    ) -> list[Passage]:
+        snapshot = self.index.snapshot
+        found: dict[str, Passage] = {}
+        for rank, (chunk_id, score) in enumerate(dense):
+            chunk = snapshot.chunk_by_id.get(chunk_id)
+            if chunk is None:  # vectors and snapshot disagree only mid-switch; skip
+                continue
+            found[chunk_id] = Passage(
+                chunk,
+                snapshot.by_id[chunk.doc_id],
+                1 / (RRF_K + rank + 1),
+                dense=score,
+                dense_rank=rank,
+            )
+        for rank, (chunk_id, score) in enumerate(keyword):
+            chunk = snapshot.chunk_by_id[chunk_id]
+            passage = found.get(chunk_id)
+            if passage is None:
+                passage = found[chunk_id] = Passage(chunk, snapshot.by_id[chunk.doc_id], 0.0)
+            passage.score += 1 / (RRF_K + rank + 1)
+            passage.keyword, passage.keyword_rank = score, rank
+        self._demote_translations(found.values(), language)
+        return sorted(found.values(), key=lambda p: p.score, reverse=True)
+
+    def _demote_translations(self, passages: object, language: str) -> None:
+        """When a text and its translation both match, prefer the question's language."""
+        items = list(passages)  # type: ignore[call-overload]
+        by_work: dict[str, set[str]] = {}
+        for p in items:
+            by_work.setdefault(_work(p.document), set()).add(p.document.meta.language)
+        for p in items:
+            languages = by_work[_work(p.document)]
+            if len(languages) > 1 and p.document.meta.language != language:
+                p.score *= self.translation_penalty
+
+
+def _work(doc: Document) -> str:
+    """Documents that are translations of each other share a work id."""
+    return doc.meta.translation_of or doc.id

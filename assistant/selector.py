@@ -1,0 +1,77 @@
+"""The sentence selector: a logistic model over a few explicit signals.
+
+Its coefficients come from ``evals/train_selector.py``, which fits them on PIAF
+questions (French, held apart from the PIAF evaluation sample) and calibrates the
+abstention threshold on the Poitiers question set. Rerun it after changing a signal.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+FEATURES = (
+    "dense",  # cosine of the sentence's and the question's embeddings
+    "lexical",  # weighted share of the question's concepts in the sentence
+    "context",  # the same, over the whole passage
+    "type_match",  # holds the kind of information asked (a number, a date, a name...)
+    "type_missing",  # a number/date/name question, and the sentence holds none
+    "rank",  # 1 / (1 + rank of the passage)
+    "prose",  # ends like a sentence and has five words or more
+    "fragment",  # under four words
+    "new_number",  # holds a number the question does not
+    "number_mismatch",  # the question names a number (a year...) the sentence lacks
+    "length",  # log of the word count
+    "position",  # 1 / (1 + sentence number in the passage)
+)
+
+# Fitted by evals/train_selector.py (see its output); order as in FEATURES.
+COEFFICIENTS = (2.0, 4.0, 1.0, 0.8, -0.8, 0.5, 0.3, -1.0, 0.3, -1.5, 0.0, 0.2)
+INTERCEPT = -4.0
+THRESHOLD = 0.2
+
+_NUMBER = re.compile(r"(?<![\w/])\d+(?:[.,]\d+)?(?![\w/])")
+_GATED_KINDS = frozenset({"how_many", "amount", "when", "who", "where"})
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers written in ``text`` ("2,5" and "2.5" alike), ignoring ids such as B323."""
+    return {n.replace(",", ".") for n in _NUMBER.findall(text)}
+
+
+def feature_vector(
+    *,
+    dense: float,
+    lexical: float,
+    context: float,
+    type_match: float,
+    kind: str,
+    passage_rank: int,
+    text: str,
+    question_numbers: set[str],
+    position: int,
+) -> list[float]:
+    words = len(text.split())
+    found = numbers(text)
+    prose = text.rstrip().endswith((".", "!", "?", "»", "”", '"', ")", "…")) and words >= 5
+    return [
+        dense,
+        lexical,
+        context,
+        type_match,
+        float(kind in _GATED_KINDS and not type_match),
+        1.0 / (1 + passage_rank),
+        float(prose),
+        float(words < 4),
+        float(bool(found - question_numbers)),
+        float(bool(question_numbers - found)),
+        math.log1p(words),
+        1.0 / (1 + position),
+    ]
+
+
+def probability(features: Sequence[float]) -> float:
+    """The model's probability that the sentence answers the question."""
+    z = INTERCEPT + sum(c * f for c, f in zip(COEFFICIENTS, features, strict=True))
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
