@@ -21,17 +21,26 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## Create .venv and install the package with its test tools.
 
-run: $(STAMP)  ## Build the index if needed and start the web chat.
+Q ?= Qui a posé la première pierre de la Maison de l'ESS à Niort ?
+run: $(STAMP)  ## Build or update the index, then answer Q (the web chat comes with issue 5).
 	$(PY) -m assistant index
-	$(PY) -m assistant ask "Combien de tiers-lieux compte l'agglomération de Poitiers ?"
+	$(PY) -m assistant ask "$(Q)"
 
-test: $(STAMP) system-deps  ## Install everything and run the whole test suite.
+test: $(STAMP) system-deps lint  ## Install everything, lint, and run the whole test suite.
 	$(PY) -m pytest
 
 lint: $(STAMP)  ## ruff and mypy, as CI runs them.
-	$(PY) -m ruff check assistant tests
-	$(PY) -m ruff format --check assistant tests
+	$(PY) -m ruff check assistant tests evals benchmarks
+	$(PY) -m ruff format --check assistant tests evals benchmarks
 	$(PY) -m mypy
+
+eval: $(STAMP)  ## Evaluate the corpus set and the PIAF sample against the baseline.
+	$(PY) -m assistant eval evals/poitiers.jsonl
+	$(PY) -m assistant eval evals/piaf.jsonl
+
+bench: $(STAMP)  ## Benchmarks: index build vs raw model throughput, warm ask latency.
+	$(PY) benchmarks/index_build.py
+	$(PY) benchmarks/ask_latency.py
 
 index: $(STAMP)  ## Build or update the index from sources/.
 	$(PY) -m assistant index

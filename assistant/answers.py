@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from assistant.documents import Document
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -24,6 +26,24 @@ class Citation:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def quoting(cls, n: int, doc: Document, start: int, end: int, score: float) -> Citation:
+        """The citation of ``doc.text[start:end]``, with the document's bibliographic data."""
+        meta = doc.meta
+        return cls(
+            n=n,
+            source_id=meta.id,
+            title=meta.title,
+            url=meta.url,
+            quote=doc.text[start:end],
+            start=start,
+            end=end,
+            score=round(score, 4),
+            publisher=meta.publisher,
+            date=meta.date or meta.updated,
+            language=meta.language,
+        )
 
 
 @dataclass

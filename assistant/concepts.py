@@ -116,3 +116,16 @@ def coverage(concepts: Sequence[Concept], weights: Sequence[float], found: set[s
         return 0.0
     hit = sum(w for c, w in zip(concepts, weights, strict=True) if c.terms & found)
     return hit / total
+
+
+def unknown_share(
+    concepts: Sequence[Concept], weights: Sequence[float], idf: Mapping[str, float]
+) -> float:
+    """Weighted share of the concepts that no indexed text expresses in any form."""
+    total = sum(weights)
+    if not total:
+        return 0.0
+    missing = sum(
+        w for c, w in zip(concepts, weights, strict=True) if not any(t in idf for t in c.terms)
+    )
+    return missing / total

@@ -158,6 +158,7 @@ class Assistant:
             "selection": time.perf_counter() - selection_started,
             "total": time.perf_counter() - started,
         }
+        answer.metadata["translations"] = translations(answer, index.snapshot)
         answer.metadata["ranked_sources"] = list(
             dict.fromkeys(p.document.id for p in retrieval.passages)
         )
@@ -178,6 +179,16 @@ class Assistant:
         from assistant.lc import AssistantRetriever
 
         return AssistantRetriever(assistant=self, k=k)
+
+
+def translations(answer: Answer, snapshot: Snapshot) -> dict[str, str]:
+    """For each cited document that has a rendering in another language, that rendering."""
+    twins: dict[str, str] = {}
+    for doc in snapshot.documents:
+        if doc.meta.translation_of in snapshot.by_id:
+            twins[doc.id] = doc.meta.translation_of
+            twins[doc.meta.translation_of] = doc.id
+    return {source: twins[source] for source in answer.sources() if source in twins}
 
 
 def _normalise_question(question: str) -> str:

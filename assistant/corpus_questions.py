@@ -8,6 +8,7 @@ from assistant.analysis import fold, terms
 from assistant.answers import Answer, Citation
 from assistant.documents import Document
 from assistant.phrases import DOCUMENT_INTRO, SOURCE_LINE, SOURCES_INTRO, say
+from assistant.sentences import is_prose
 from assistant.snapshot import Snapshot
 
 _LIST_SOURCES = re.compile(
@@ -46,20 +47,7 @@ def _first_sentence(doc: Document, snapshot: Snapshot) -> tuple[int, int]:
 
 
 def _citation(n: int, doc: Document, span: tuple[int, int]) -> Citation:
-    meta = doc.meta
-    return Citation(
-        n=n,
-        source_id=doc.id,
-        title=meta.title,
-        url=meta.url,
-        quote=doc.text[span[0] : span[1]],
-        start=span[0],
-        end=span[1],
-        score=1.0,
-        publisher=meta.publisher,
-        date=meta.date or meta.updated,
-        language=meta.language,
-    )
+    return Citation.quoting(n, doc, span[0], span[1], score=1.0)
 
 
 def _list_sources(question: str, language: str, snapshot: Snapshot) -> Answer:
@@ -100,7 +88,7 @@ def _named_document(question: str, snapshot: Snapshot) -> Document | None:
 def _about(question: str, language: str, doc: Document, snapshot: Snapshot) -> Answer:
     spans = [s for c in snapshot.chunks.get(doc.id, []) for s in c.sentences]
     # The lead: the first sentences that read as prose (headings are skipped).
-    lead = [s for s in spans if len(doc.text[s[0] : s[1]].split()) >= 8][:_LEAD_SENTENCES]
+    lead = [s for s in spans if is_prose(doc.text[s[0] : s[1]])][:_LEAD_SENTENCES]
     citations = [_citation(n, doc, span) for n, span in enumerate(lead, start=1)]
     body = " ".join(f"{c.quote} [{c.n}]" for c in citations)
     intro = say(DOCUMENT_INTRO, language, title=doc.meta.title, details=_details(doc))

@@ -116,6 +116,17 @@ def _mean(values: Sequence[float | bool]) -> float:
     return sum(float(v) for v in values) / len(values) if values else 0.0
 
 
+def _expectations(item: EvalItem) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "question": item.question,
+        "answerable": item.answerable,
+        "expected": list(item.answers),
+        "expected_sources": list(item.sources),
+        "tags": dict(item.tags),
+    }
+
+
 def run_assistant(assistant: Assistant, item: EvalItem) -> Record:
     """Ask one question and check every quote against its source text."""
     started = time.perf_counter()
@@ -128,12 +139,7 @@ def run_assistant(assistant: Assistant, item: EvalItem) -> Record:
         if c.source_id in documents and documents[c.source_id].text[c.start : c.end] == c.quote
     )
     record = Record(
-        id=item.id,
-        question=item.question,
-        answerable=item.answerable,
-        expected=list(item.answers),
-        expected_sources=list(item.sources),
-        tags=dict(item.tags),
+        **_expectations(item),
         answer=answer.text,
         abstained=answer.abstained,
         cited_sources=[] if answer.abstained else answer.sources(),
@@ -156,12 +162,7 @@ def run_baseline(retriever: BaseRetriever, item: EvalItem, k: int = max(K_VALUES
     seconds = time.perf_counter() - started
     ranked = list(dict.fromkeys(str(d.metadata.get("doc_id", "")) for d in docs))
     record = Record(
-        id=item.id,
-        question=item.question,
-        answerable=item.answerable,
-        expected=list(item.answers),
-        expected_sources=list(item.sources),
-        tags=dict(item.tags),
+        **_expectations(item),
         answer=docs[0].page_content if docs else "",
         abstained=not docs,
         cited_sources=ranked[:1],

@@ -17,10 +17,18 @@ from dataclasses import dataclass, field
 from assistant.analysis import fold, terms
 from assistant.answers import Answer, Citation
 from assistant.concepts import concept_weights, coverage
+from assistant.documents import Document
 from assistant.phrases import LEADS, NOT_FOUND, say
 from assistant.questions import evidence_match
 from assistant.retrieval import Passage, Retrieval, ServingIndex
-from assistant.selector import THRESHOLD, feature_vector, numbers, probability
+from assistant.selector import (
+    THRESHOLD,
+    feature_vector,
+    numbers,
+    probability,
+    question_entities,
+)
+from assistant.sentences import is_prose
 
 _ANNOUNCES_LIST = re.compile(r":\s*$")
 # A sentence that starts by pointing back ("Ce projet leur vaut…", "Né en 2012…") is quoted
@@ -67,7 +75,7 @@ class ExtractiveAnswerer:
         self,
         *,
         threshold: float = THRESHOLD,
-        passages: int = 6,
+        passages: int = 10,
         max_sentences: int = 3,
         margin: float = 0.06,
     ) -> None:
@@ -86,7 +94,9 @@ class ExtractiveAnswerer:
         index: ServingIndex,
     ) -> Answer:
         candidates = self.score(question, kind=kind, retrieval=retrieval, index=index)
-        usable = [c for c in candidates if c.score >= self.threshold]
+        usable = [
+            c for c in self.grounded(question, candidates, index) if c.score >= self.threshold
+        ]
         if not usable:
             return self.abstain(question, language, candidates)
         chosen = self._select(usable)
@@ -114,7 +124,7 @@ class ExtractiveAnswerer:
                 )
             quoted = " ".join(candidate.passage.document.text[a:b] for a, b in candidate.spans())
             candidate.dense = float(similarity)
-            candidate.lexical = coverage(concepts, weights, set(terms(candidate.text, language)))
+            candidate.lexical = coverage(concepts, weights, set(terms(quoted, language)))
             candidate.type_match = evidence_match(kind, quoted)
             candidate.features = feature_vector(
                 dense=candidate.dense,
@@ -129,6 +139,14 @@ class ExtractiveAnswerer:
             )
             candidate.score = probability(candidate.features)
         return sorted(candidates, key=lambda c: c.score, reverse=True)
+
+    def grounded(
+        self, question: str, candidates: Sequence[Candidate], index: ServingIndex
+    ) -> list[Candidate]:
+        """The candidates that mention what the question names (places, years...)."""
+        names = question_entities(question)
+        asked_numbers = numbers(question)
+        return [c for c in candidates if _grounded(c, names, asked_numbers, index)]
 
     def abstain(self, question: str, language: str, candidates: Sequence[Candidate]) -> Answer:
         """A clear "not found", with the best sentence of the two best documents as leads."""
@@ -183,12 +201,29 @@ class ExtractiveAnswerer:
         return chosen
 
 
-def _is_prose(text: str) -> bool:
-    """A sentence that ends like one, as opposed to a title, a label or an address line."""
-    return text.rstrip().endswith(_SENTENCE_END) and len(text.split()) >= 5
+def _grounded(
+    candidate: Candidate, names: Sequence[str], asked_numbers: set[str], index: ServingIndex
+) -> bool:
+    """An answer about Bordeaux must come from a text that names Bordeaux, and an answer
+    about 2021 must quote 2021: otherwise it is a near miss, not an answer."""
+    quoted = " ".join(candidate.passage.document.text[a:b] for a, b in candidate.spans())
+    if asked_numbers - numbers(quoted):
+        return False
+    if not names:
+        return True
+    texts = [candidate.passage.document.text]
+    twin = _translation(candidate.passage.document, index)
+    if twin is not None:
+        texts.append(twin.text)
+    haystack = fold(" ".join(texts))
+    return all(fold(name) in haystack for name in names)
 
 
-_SENTENCE_END = (".", "!", "?", "»", "”", '"', ")", "…")
+def _translation(doc: Document, index: ServingIndex) -> Document | None:
+    by_id = index.snapshot.by_id
+    if doc.meta.translation_of:
+        return by_id.get(doc.meta.translation_of)
+    return next((d for d in index.snapshot.documents if d.meta.translation_of == doc.id), None)
 
 
 def _same_content(a: Candidate, b: Candidate) -> bool:
@@ -206,7 +241,7 @@ def _list_items(passage: Passage, number: int, index: ServingIndex) -> list[tupl
     position = sentences.index(start)
     items: list[tuple[int, int]] = []
     for span in sentences[position + 1 : position + 4]:
-        if not _is_prose(doc.text[span[0] : span[1]]):
+        if not is_prose(doc.text[span[0] : span[1]]):
             break  # the next heading, label or address: the list has ended (or was empty)
         items.append(span)
     return items
@@ -223,10 +258,9 @@ def _compose(
             if (start, end) in quoted:
                 continue
             quoted.add((start, end))
-            n = len(citations) + 1
-            quote = candidate.passage.document.text[start:end]
-            citations.append(_citation(n, candidate, start, end, quote))
-            parts.append(f"{quote} [{n}]")
+            citation = _citation(len(citations) + 1, candidate, start, end)
+            citations.append(citation)
+            parts.append(f"{citation.quote} [{citation.n}]")
     return Answer(
         text=" ".join(parts),
         citations=citations,
@@ -238,23 +272,12 @@ def _compose(
 
 
 def _citation(
-    n: int,
-    candidate: Candidate,
-    start: int | None = None,
-    end: int | None = None,
-    quote: str | None = None,
+    n: int, candidate: Candidate, start: int | None = None, end: int | None = None
 ) -> Citation:
-    meta = candidate.passage.document.meta
-    return Citation(
-        n=n,
-        source_id=meta.id,
-        title=meta.title,
-        url=meta.url,
-        quote=candidate.text if quote is None else quote,
-        start=candidate.start if start is None else start,
-        end=candidate.end if end is None else end,
-        score=round(candidate.score, 4),
-        publisher=meta.publisher,
-        date=meta.date or meta.updated,
-        language=meta.language,
+    return Citation.quoting(
+        n,
+        candidate.passage.document,
+        candidate.start if start is None else start,
+        candidate.end if end is None else end,
+        candidate.score,
     )

@@ -59,10 +59,11 @@ def reciprocal_rank(ranked: Sequence[str], relevant: Iterable[str]) -> float:
 
 
 def precision_recall(predicted: Sequence[bool], actual: Sequence[bool]) -> tuple[float, float]:
-    """Precision and recall of the positive class (``True``); 1.0 when undefined-and-vacuous."""
+    """Precision and recall of the positive class (``True``); 0.0 when nothing is predicted
+    positive, 1.0 recall when nothing is actually positive."""
     tp = sum(p and a for p, a in zip(predicted, actual, strict=True))
     predicted_pos, actual_pos = sum(predicted), sum(actual)
-    precision = tp / predicted_pos if predicted_pos else 1.0
+    precision = tp / predicted_pos if predicted_pos else 0.0
     recall = tp / actual_pos if actual_pos else 1.0
     return precision, recall
 

@@ -73,7 +73,8 @@ _EVIDENCE: dict[str, re.Pattern[str]] = {
         r"|april|may|june|july|august|september|october|november|december)\b"
     ),
     "where": re.compile(
-        r"\b(?:a|au|en|dans|in|at|near|pres de|sur)\s+(?:la |le |l')?[A-Z]"
+        r"(?:\b|(?<=\s))(?:à|a|au|aux|en|dans|in|at|near|près de|sur)\s+"
+        r"(?:la |le |les |l')?[A-ZÀ-Ý]"
         r"|\b(?:rue|avenue|ville|quartier|vallee|city|town|street|commune)\b"
     ),
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -193,16 +193,23 @@ class HybridRetriever:
         self._demote_translations(found.values(), language)
         return sorted(found.values(), key=lambda p: p.score, reverse=True)
 
-    def _demote_translations(self, passages: object, language: str) -> None:
-        """When a text and its translation both match, prefer the question's language."""
-        items = list(passages)  # type: ignore[call-overload]
-        by_work: dict[str, set[str]] = {}
+    def _demote_translations(self, passages: Iterable[Passage], language: str) -> None:
+        """When a text and its translation both match, prefer the question's language.
+
+        The other rendering's best passage is only nudged down, so it stays in reach;
+        its further passages take the full penalty, so it cannot crowd the results.
+        """
+        items = sorted(passages, key=lambda p: p.score, reverse=True)
+        languages: dict[str, set[str]] = {}
         for p in items:
-            by_work.setdefault(_work(p.document), set()).add(p.document.meta.language)
+            languages.setdefault(_work(p.document), set()).add(p.document.meta.language)
+        seen: set[str] = set()
         for p in items:
-            languages = by_work[_work(p.document)]
-            if len(languages) > 1 and p.document.meta.language != language:
-                p.score *= self.translation_penalty
+            if len(languages[_work(p.document)]) < 2 or p.document.meta.language == language:
+                continue
+            first = p.document.id not in seen
+            seen.add(p.document.id)
+            p.score *= (1 + self.translation_penalty) / 2 if first else self.translation_penalty
 
 
 def _work(doc: Document) -> str:

@@ -1,8 +1,9 @@
 """The sentence selector: a logistic model over a few explicit signals.
 
 Its coefficients come from ``evals/train_selector.py``, which fits them on PIAF
-questions (French, held apart from the PIAF evaluation sample) and calibrates the
-abstention threshold on the Poitiers question set. Rerun it after changing a signal.
+questions (French, held apart from the PIAF evaluation sample) and the Poitiers question
+set, and calibrates the abstention threshold on cross-fitted Poitiers scores. Rerun it
+after changing a signal, and paste its output here.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+
+from assistant.sentences import is_prose
 
 FEATURES = (
     "dense",  # cosine of the sentence's and the question's embeddings
@@ -27,9 +30,11 @@ FEATURES = (
 )
 
 # Fitted by evals/train_selector.py (see its output); order as in FEATURES.
-COEFFICIENTS = (2.0, 4.0, 1.0, 0.8, -0.8, 0.5, 0.3, -1.0, 0.3, -1.5, 0.0, 0.2)
-INTERCEPT = -4.0
-THRESHOLD = 0.2
+# fmt: off
+COEFFICIENTS = (0.808, 3.104, 1.391, 0.223, -0.858, 1.956, -0.703, -0.754, 0.263, -0.503, 0.458, 0.190)  # noqa: E501
+INTERCEPT = -6.695
+THRESHOLD = 0.12
+# fmt: on
 
 _NUMBER = re.compile(r"(?<![\w/])\d+(?:[.,]\d+)?(?![\w/])")
 _GATED_KINDS = frozenset({"how_many", "amount", "when", "who", "where"})
@@ -54,7 +59,7 @@ def feature_vector(
 ) -> list[float]:
     words = len(text.split())
     found = numbers(text)
-    prose = text.rstrip().endswith((".", "!", "?", "»", "”", '"', ")", "…")) and words >= 5
+    prose = is_prose(text)
     return [
         dense,
         lexical,
@@ -75,3 +80,22 @@ def probability(features: Sequence[float]) -> float:
     """The model's probability that the sentence answers the question."""
     z = INTERCEPT + sum(c * f for c, f in zip(COEFFICIENTS, features, strict=True))
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+_ENTITY = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-ZÀ-Ý][\w’'-]*(?:\s+[A-ZÀ-Ý][\w’'-]*)*)")
+_NOT_NAMES = frozenset(
+    """ESS SSE I Et And Qui Que Quel Quelle Quels Quelles Who What When Where Why How Which
+    Combien Comment Pourquoi Où Est Is Are Do Does Did Can Tu Vous Il Elle""".split()
+)
+
+
+def question_entities(question: str) -> list[str]:
+    """Names the question is about: capitalised words past its first word ("Bordeaux",
+    "Le Baudet"), which the evidence must mention for an answer to be about them."""
+    names = []
+    for match in _ENTITY.finditer(question.strip()):
+        words = [w.strip("’'-") for w in match.group(1).split() if w not in _NOT_NAMES]
+        words = [w for w in words if w]
+        if words:
+            names.append(" ".join(words))
+    return names

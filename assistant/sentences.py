@@ -35,6 +35,15 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     return spans
 
 
+_SENTENCE_END = (".", "!", "?", "»", "”", '"', ")", "…")
+
+
+def is_prose(text: str) -> bool:
+    """A sentence that ends like one and has five words or more, as opposed to a title,
+    a label ("HORAIRES :"), a date line or an address line."""
+    return text.rstrip().endswith(_SENTENCE_END) and len(text.split()) >= 5
+
+
 def _lines(text: str, start: int, stop: int) -> Iterator[tuple[int, int]]:
     pos = start
     while pos < stop:

@@ -73,7 +73,7 @@ class RetrievalSettings(_Section):
     """How passages are found."""
 
     candidates: int = Field(30, ge=1, le=1000, description="Hits taken from each search.")
-    passages: int = Field(8, ge=1, le=100, description="Fused passages handed to the answerer.")
+    passages: int = Field(12, ge=1, le=100, description="Fused passages handed to the answerer.")
     translation_penalty: float = Field(
         0.5,
         ge=0,

@@ -19,7 +19,6 @@ from assistant.settings import ChromaSettings, Settings
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = REPO / "sources"
-PIAF = REPO.parent / "shared" / "external" / "piaf-v1.1.json"
 
 
 @pytest.fixture(autouse=True)

@@ -31,18 +31,18 @@ def _add_many_documents(sources: Path, count: int) -> None:
     ]
     rng = random.Random(7)
     for n in range(count):
-        paragraphs = [". ".join(rng.sample(sentences, 4)) + "." for _ in range(3)]
+        paragraphs = [". ".join(rng.sample(sentences, 4)) + "." for _ in range(2)]
         (sources / f"synthetic-{n:04d}.txt").write_text("\n\n".join(paragraphs), encoding="utf-8")
 
 
-@pytest.mark.parametrize("delay", [0.0, 3.0])
+@pytest.mark.parametrize("delay", [0.0, 2.0])
 def test_killed_build_leaves_previous_index_usable(
     corpus: Path, make_settings: Callable[..., Settings], embedder: Embedder, delay: float
 ) -> None:
     settings = make_settings(corpus)
     assistant = Assistant(settings, embedder=embedder)
     first = assistant.build_index(progress=False)
-    _add_many_documents(corpus, 400)
+    _add_many_documents(corpus, 120)
 
     generations = settings.index_dir / "generations"
     command = ["index", "--quiet", "--sources", str(corpus), "--index", str(settings.index_dir)]
@@ -77,6 +77,6 @@ def test_killed_build_leaves_previous_index_usable(
 
     # The next build completes, switches, and removes the half-written generation.
     report = reader.build_index(progress=False)
-    assert report.documents == 405 and report.changed
+    assert report.documents == 125 and report.changed
     assert read_current(settings.index_dir) == report.generation
     assert {p.name for p in generations.iterdir()} == {first.generation, report.generation}

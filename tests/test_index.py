@@ -112,7 +112,8 @@ def test_rebuild_without_changes_embeds_nothing(
     before = embedder.texts_embedded
     second = assistant.build_index(progress=False)
     assert embedder.texts_embedded == before
-    assert second.chunks_embedded == 0 and not second.changed
+    assert second.chunks_embedded == 0 and second.sentences_embedded == 0
+    assert not second.changed
     assert second.generation == first.generation
     assert (second.added, second.updated, second.removed) == (0, 0, 0)
 
@@ -136,7 +137,10 @@ def test_changed_file_reembeds_only_its_own_chunks(
     new_niort = {c.id for c in new.chunks["rtes-maison-ess-niort"]}
     old_niort = {c.id for c in old.chunks["rtes-maison-ess-niort"]}
     assert report.updated_ids == ["rtes-maison-ess-niort"]
-    assert 1 <= embedded == len(new_niort - old_niort) == report.chunks_embedded
+    assert 1 <= report.chunks_embedded == len(new_niort - old_niort)
+    new_sentences = sum(len(new.chunk_by_id[c].sentences) for c in new_niort - old_niort)
+    assert report.sentences_embedded == new_sentences
+    assert embedded == report.chunks_embedded + report.sentences_embedded
     for doc_id in old.chunks:
         if doc_id != "rtes-maison-ess-niort":
             assert [c.id for c in new.chunks[doc_id]] == [c.id for c in old.chunks[doc_id]]
