@@ -119,6 +119,7 @@ class Assistant:
             self.glossary,
             candidates=r.candidates,
             translation_penalty=r.translation_penalty,
+            dense_weights=r.dense_weights,
         )
 
     # -- answering -----------------------------------------------------------------

@@ -56,10 +56,16 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def format_metrics(run: EvalRun) -> str:
-    metrics = run.metrics()
+    text = _table("metric", run.metrics())
+    if run.retrieval:
+        text += "\n\n" + _table("retrieval alone and fused", run.retrieval_metrics())
+    return text
+
+
+def _table(title: str, metrics: dict[str, dict[str, float]]) -> str:
     names = list(metrics)
     keys: list[str] = list(next(iter(metrics.values())))
-    lines = [f"{'metric':28}" + "".join(f"{n:>14}" for n in names)]
+    lines = [f"{title:28}" + "".join(f"{n:>14}" for n in names)]
     for key in keys:
         lines.append(f"{key:28}" + "".join(f"{_fmt(metrics[n][key]):>14}" for n in names))
     return "\n".join(lines)

@@ -96,18 +96,33 @@ class SystemResult:
         return out
 
 
+RETRIEVAL_MODES = ("dense", "keyword", "hybrid")
+
+
 @dataclass
 class EvalRun:
     question_set: str
     systems: dict[str, SystemResult]
+    # retrieval mode -> ranked source ids per question (answerable ones with sources)
+    retrieval: dict[str, list[tuple[list[str], list[str]]]] = field(default_factory=dict)
 
     def metrics(self) -> dict[str, dict[str, float]]:
         return {name: system.metrics() for name, system in self.systems.items()}
+
+    def retrieval_metrics(self) -> dict[str, dict[str, float]]:
+        """hit@k and MRR of each retrieval mode alone (dense, keyword) and fused."""
+        out: dict[str, dict[str, float]] = {}
+        for mode, rows in self.retrieval.items():
+            out[mode] = {"mrr": _mean([reciprocal_rank(r, e) for r, e in rows])}
+            for k in K_VALUES:
+                out[mode][f"hit@{k}"] = _mean([hit_at_k(r, e, k) for r, e in rows])
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question_set": self.question_set,
             "metrics": self.metrics(),
+            "retrieval": self.retrieval_metrics(),
             "records": {n: [asdict(r) for r in s.records] for n, s in self.systems.items()},
         }
 
@@ -191,11 +206,31 @@ def evaluate(
 
         retriever = dense_baseline(assistant, k=max(K_VALUES))
         systems["baseline"] = SystemResult("baseline (LangChain dense top-k)")
+    run = EvalRun(question_set.name, systems)
     total = len(question_set.items)
     for done, item in enumerate(question_set.items, start=1):
         systems["assistant"].records.append(run_assistant(assistant, item))
         if retriever is not None:
             systems["baseline"].records.append(run_baseline(retriever, item))
+        if item.answerable and item.sources:
+            for mode in RETRIEVAL_MODES:
+                ranked = ranked_sources(assistant, item, mode)
+                run.retrieval.setdefault(mode, []).append((ranked, list(item.sources)))
         if progress:
             progress(done, total)
-    return EvalRun(question_set.name, systems)
+    return run
+
+
+def ranked_sources(assistant: Assistant, item: EvalItem, mode: str) -> list[str]:
+    """Source ids in the order one retrieval mode ranks them, for the item's question."""
+    from assistant.conversation import context_questions, conversation_language
+
+    history = list(item.history)
+    retrieval = assistant.retriever().retrieve(
+        item.question,
+        language=conversation_language(item.question, history),
+        k=max(K_VALUES) * 3,
+        mode=mode,
+        previous=context_questions(item.question, history),
+    )
+    return list(dict.fromkeys(p.document.id for p in retrieval.passages))

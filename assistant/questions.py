@@ -54,10 +54,10 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 _NUMBER_WORDS = (
-    r"un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze"
+    r"deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze"
     r"|seize|vingt|trente|quarante|cinquante|soixante|cent|cents|mille|million|millions"
     r"|milliard|milliards|dizaine|douzaine|quinzaine|vingtaine|trentaine|quarantaine"
-    r"|cinquantaine|centaine|millier|milliers|one|two|three|four|five|six|seven|eight|nine"
+    r"|cinquantaine|centaine|millier|milliers|two|three|four|five|six|seven|eight|nine"
     r"|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|dozen|dozens"
     r"|fifteen|eighteen|sixteen"
 )

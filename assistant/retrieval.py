@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -104,12 +104,14 @@ class HybridRetriever:
         *,
         candidates: int = 30,
         translation_penalty: float = 0.5,
+        dense_weights: Mapping[str, float] | None = None,
     ) -> None:
         self.index = index
         self.embedder = embedder
         self.glossary = glossary
         self.candidates = candidates
         self.translation_penalty = translation_penalty
+        self.dense_weights = dict(dense_weights or {"en": 1.0})
 
     def expand(self, question: str, language: str) -> str:
         """The question plus glossary translations of its phrases, for keyword search."""
@@ -172,6 +174,7 @@ class HybridRetriever:
     ) -> list[Passage]:
         snapshot = self.index.snapshot
         found: dict[str, Passage] = {}
+        weight = self.dense_weights.get(language, self.dense_weights.get("en", 1.0))
         for rank, (chunk_id, score) in enumerate(dense):
             chunk = snapshot.chunk_by_id.get(chunk_id)
             if chunk is None:  # vectors and snapshot disagree only mid-switch; skip
@@ -179,7 +182,7 @@ class HybridRetriever:
             found[chunk_id] = Passage(
                 chunk,
                 snapshot.by_id[chunk.doc_id],
-                1 / (RRF_K + rank + 1),
+                weight / (RRF_K + rank + 1),
                 dense=score,
                 dense_rank=rank,
             )

@@ -31,9 +31,9 @@ FEATURES = (
 
 # Fitted by evals/train_selector.py (see its output); order as in FEATURES.
 # fmt: off
-COEFFICIENTS = (0.808, 3.104, 1.391, 0.223, -0.858, 1.956, -0.703, -0.754, 0.263, -0.503, 0.458, 0.190)  # noqa: E501
-INTERCEPT = -6.695
-THRESHOLD = 0.12
+COEFFICIENTS = (1.542, 3.023, 0.194, 0.355, -1.144, 2.856, -0.828, -0.716, 0.108, -0.583, 0.460, 0.301)  # noqa: E501
+INTERCEPT = -6.903
+THRESHOLD = 0.16
 # fmt: on
 
 _NUMBER = re.compile(r"(?<![\w/])\d+(?:[.,]\d+)?(?![\w/])")

@@ -74,6 +74,14 @@ class RetrievalSettings(_Section):
 
     candidates: int = Field(30, ge=1, le=1000, description="Hits taken from each search.")
     passages: int = Field(12, ge=1, le=100, description="Fused passages handed to the answerer.")
+    dense_weights: dict[str, float] = Field(
+        default_factory=lambda: {"en": 1.0, "fr": 0.0},
+        description="Weight of the dense ranking in reciprocal rank fusion (keyword: 1), by "
+        "question language; other languages use 'en'. The default model reads English only: "
+        "on French questions its ranking lowers hit@1 (see README, Evaluate), so by default "
+        "it only adds candidates after the keyword hits. With a multilingual model, set "
+        "both to 1.",
+    )
     translation_penalty: float = Field(
         0.5,
         ge=0,

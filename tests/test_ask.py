@@ -45,7 +45,7 @@ def _check_citations(assistant: Assistant, answer: Answer) -> None:
 @pytest.mark.parametrize(
     ("question", "expected", "source"),
     [
-        ("Combien de tiers-lieux compte l'agglomération de Poitiers ?", ["vingtaine", "18"], None),
+        ("Combien de structures sont accueillies aux Usines ?", ["trentaine"], None),
         ("En quelle année sont nées Les Usines ?", ["2012"], None),
         (
             "Qui a posé la première pierre de la Maison de l'ESS à Niort ?",
