@@ -29,10 +29,6 @@ class Chunk:
     sentences: tuple[Span, ...]
     embed_text: str
 
-    @property
-    def tokens_hint(self) -> int:
-        return len(self.text.split())
-
 
 def chunk_document(
     doc: Document, count_tokens: TokenCounter, max_tokens: int = 200, min_tokens: int = 40

@@ -14,6 +14,7 @@ from assistant.conversation import (
     Message,
     context_questions,
     conversation_language,
+    standalone_question,
     validate_history,
 )
 from assistant.corpus_questions import answer_corpus_question
@@ -164,7 +165,7 @@ class Assistant:
             dict.fromkeys(p.document.id for p in retrieval.passages)
         )
         if earlier:
-            answer.metadata["standalone_question"] = " ".join([*earlier, question])
+            answer.metadata["standalone_question"] = standalone_question(question, messages)
         return answer
 
     # -- LangChain -----------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from assistant.analysis import fold
 
@@ -94,14 +93,6 @@ _PRONOUNS = re.compile(
     r"\b(il|elle|ils|elles|celui-ci|celle-ci|ceux-ci|cela|ca|ce lieu|cette structure|it|its|they"
     r"|them|their|he|she|him|her|this|that|there|those|these|y)\b"
 )
-
-
-@dataclass(frozen=True)
-class QuestionKind:
-    """The expected kind of answer: one of how_many, amount, when, who, where, why, how,
-    yes_no, what."""
-
-    type: str
 
 
 def question_type(question: str) -> str:

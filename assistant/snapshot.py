@@ -45,10 +45,6 @@ class Snapshot:
         """``(chunk id, sentence number)`` of every sentence, in index order."""
         return [(c.id, i) for c in self.all_chunks for i in range(len(c.sentences))]
 
-    def sentence_span(self, key: tuple[str, int]) -> tuple[int, int]:
-        chunk = self.chunk_by_id[key[0]]
-        return chunk.sentences[key[1]]
-
     def sentence_text(self, key: tuple[str, int]) -> str:
         chunk = self.chunk_by_id[key[0]]
         start, end = chunk.sentences[key[1]]

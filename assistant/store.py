@@ -55,7 +55,6 @@ class VectorCollection(Protocol):
     def ids(self) -> set[str]: ...
     def count(self) -> int: ...
     def query(self, vector: Vectors, k: int) -> list[Hit]: ...
-    def vectors(self, ids: Sequence[str]) -> dict[str, Vectors]: ...
 
 
 def _chroma_settings() -> Any:
@@ -160,17 +159,6 @@ class ChromaCollection:
         ids = result["ids"][0]
         distances = (result.get("distances") or [[]])[0]
         return [Hit(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
-
-    def vectors(self, ids: Sequence[str]) -> dict[str, Vectors]:
-        out: dict[str, Vectors] = {}
-        for start in range(0, len(ids), _PAGE):
-            got = self._collection.get(ids=list(ids[start : start + _PAGE]), include=["embeddings"])
-            embeddings = got.get("embeddings")
-            if embeddings is None:
-                continue
-            for chunk_id, vector in zip(got["ids"], embeddings, strict=True):
-                out[chunk_id] = np.asarray(vector, dtype=np.float32)
-        return out
 
     def _pages(self, include: list[Any]) -> Iterator[Any]:
         offset = 0
