@@ -1,0 +1,123 @@
+"""Each metric on small hand-made cases, and question-set validation that names the line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.metrics import (
+    contains_any,
+    hit_at_k,
+    normalise,
+    percentile,
+    precision_recall,
+    reciprocal_rank,
+    token_f1,
+)
+from assistant.questionset import QuestionSetError, load_question_set
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("L'ESS pèse 11 % des emplois.", "11%"),
+        ("un millier d'établissements (1 000)", "1000"),
+        ("une agglomération de 200.000 habitants", "200 000"),
+        ("2,5 millions d'euros", "2.5 millions"),
+        ("ÉCONOMIE   SOCIALE", "economie sociale"),
+        ("l’Élan coopératif", "l'elan cooperatif"),
+    ],
+)
+def test_contains_any_ignores_case_accents_spacing_and_number_formats(
+    answer: str, expected: str
+) -> None:
+    assert contains_any(answer, [expected])
+
+
+def test_contains_any_is_not_fooled() -> None:
+    assert not contains_any("11 % des emplois", ["12%"])
+    assert not contains_any("", ["Niort"])
+    assert not contains_any("Niort", [""])
+    assert normalise("  A\u00a0 b  ") == "a b"
+
+
+def test_token_f1() -> None:
+    assert token_f1("Benoît Hamon", ["Benoit Hamon"]) == 1.0
+    # 2 common tokens of 5 given and 2 expected: P = 0.4, R = 1, F1 = 4/7
+    assert token_f1("Benoît Hamon était à Niort", ["Benoît Hamon"]) == pytest.approx(4 / 7)
+    assert token_f1("rien", ["Benoît Hamon"]) == 0.0
+    assert token_f1("Hamon", ["Benoît Hamon", "Hamon"]) == 1.0  # best of the expected
+
+
+def test_hit_at_k_and_reciprocal_rank() -> None:
+    ranked = ["a", "b", "c"]
+    assert hit_at_k(ranked, ["b"], 1) == 0.0 and hit_at_k(ranked, ["b"], 2) == 1.0
+    assert reciprocal_rank(ranked, ["c", "z"]) == pytest.approx(1 / 3)
+    assert reciprocal_rank(ranked, ["z"]) == 0.0
+
+
+def test_precision_recall_of_abstentions() -> None:
+    # abstained on questions 0, 1; questions 1, 2 were unanswerable
+    precision, recall = precision_recall([True, True, False], [False, True, True])
+    assert (precision, recall) == (0.5, 0.5)
+    assert precision_recall([False, False], [True, False]) == (0.0, 0.0)  # never abstains
+    assert precision_recall([False], [False]) == (0.0, 1.0)
+
+
+def test_percentile() -> None:
+    assert percentile([], 95) == 0.0
+    assert percentile([10.0], 95) == 10.0
+    assert percentile([1.0, 2.0, 3.0, 4.0, 5.0], 50) == 3.0
+    assert percentile(list(map(float, range(101))), 95) == pytest.approx(95.0)
+
+
+def _write(path: Path, *rows: object) -> Path:
+    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows), "utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("{not json", r"set.jsonl:2: not valid JSON"),
+        ({"id": "b", "question": ""}, r":2: 'question' is required"),
+        ({"id": "b", "question": "q", "answers": "x"}, r":2: 'answers' must be a list"),
+        ({"id": "b", "question": "q", "answerable": "yes"}, r":2: 'answerable' must be true"),
+        ({"id": "b", "question": "q", "answerable": False, "answers": ["x"]}, ":2: an unanswer"),
+        ({"id": "b", "question": "q", "answers": ["x"], "history": [{"role": "bot"}]}, "history"),
+        ({"id": "b", "question": "q", "answers": ["x"], "colour": 1}, r":2: unknown field"),
+        ({"id": "a", "question": "q", "answers": ["x"]}, r":2: id 'a' is used twice"),
+    ],
+)
+def test_question_set_errors_name_the_line(tmp_path: Path, row: object, message: str) -> None:
+    good = {"id": "a", "question": "Où ?", "answers": ["Niort"], "sources": ["x"]}
+    path = _write(tmp_path / "set.jsonl", good, row)
+    with pytest.raises(QuestionSetError, match=message):
+        load_question_set(path)
+
+
+def test_question_set_header_points_at_its_sources(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    path = _write(
+        tmp_path / "mine.jsonl",
+        {"_set": {"name": "mine", "sources": "docs"}},
+        {"id": "a", "question": "Où ?", "answers": ["Niort"], "tags": {"language": "fr"}},
+        {"id": "b", "question": "Quand ?", "answerable": False},
+    )
+    qset = load_question_set(path)
+    assert qset.name == "mine" and qset.sources == (tmp_path / "docs").resolve()
+    assert [i.id for i in qset.items] == ["a", "b"] and not qset.items[1].answerable
+    assert qset.items[0].tag("language") == "fr"
+
+
+def test_repository_question_sets_are_valid() -> None:
+    evals = Path(__file__).resolve().parents[1] / "evals"
+    corpus = load_question_set(evals / "poitiers.jsonl")
+    assert len(corpus.items) >= 100
+    english = [i for i in corpus.items if i.tag("language") == "en"]
+    assert len(english) * 3 >= len(corpus.items)
+    assert sum(not i.answerable for i in corpus.items) >= 15
+    piaf = load_question_set(evals / "piaf.jsonl")
+    assert piaf.is_piaf and len(piaf.items) == 300
