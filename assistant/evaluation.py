@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from assistant.metrics import (
+    answer_words,
+    citation_scores,
     contains_any,
     hit_at_k,
     percentile,
@@ -47,6 +49,10 @@ class Record:
     quotes_verbatim: int
     quotes_total: int
     seconds: float
+    kind: str = "extractive"
+    citation_precision: float = 1.0
+    citation_recall: float = 1.0
+    words: int = 0
     correct: bool = False
     f1: float = 0.0
     source_hit: bool = False
@@ -71,6 +77,8 @@ class SystemResult:
         unanswerable = [not r.answerable for r in self.records]
         precision, recall = precision_recall(abstained, unanswerable)
         quotes = sum(r.quotes_total for r in self.records)
+        # Citation quality is scored on answers that make claims from passages.
+        claimed = [r for r in self.records if not r.abstained and r.kind != "corpus"]
         seconds = [r.seconds for r in self.records]
         out = {
             "questions": float(len(self.records)),
@@ -83,6 +91,9 @@ class SystemResult:
             "quote_verbatim_rate": (
                 sum(r.quotes_verbatim for r in self.records) / quotes if quotes else 1.0
             ),
+            "citation_precision": _mean([r.citation_precision for r in claimed]),
+            "citation_recall": _mean([r.citation_recall for r in claimed]),
+            "answer_words": _mean([float(r.words) for r in claimed]),
             "mrr": _mean(
                 [reciprocal_rank(r.ranked_sources, r.expected_sources) for r in with_sources]
             ),
@@ -153,8 +164,13 @@ def run_assistant(assistant: Assistant, item: EvalItem) -> Record:
         for c in answer.citations
         if c.source_id in documents and documents[c.source_id].text[c.start : c.end] == c.quote
     )
+    precision, recall = citation_scores(answer.text, {c.n: c.quote for c in answer.citations})
     record = Record(
         **_expectations(item),
+        kind=answer.kind,
+        citation_precision=precision,
+        citation_recall=recall,
+        words=answer_words(answer.text),
         answer=answer.text,
         abstained=answer.abstained,
         cited_sources=[] if answer.abstained else answer.sources(),
@@ -176,9 +192,12 @@ def run_baseline(retriever: BaseRetriever, item: EvalItem, k: int = max(K_VALUES
     docs = retriever.invoke(question)[:k]
     seconds = time.perf_counter() - started
     ranked = list(dict.fromkeys(str(d.metadata.get("doc_id", "")) for d in docs))
+    top = docs[0].page_content if docs else ""
     record = Record(
         **_expectations(item),
-        answer=docs[0].page_content if docs else "",
+        kind="baseline",
+        words=answer_words(top),
+        answer=top,
         abstained=not docs,
         cited_sources=ranked[:1],
         ranked_sources=ranked,

@@ -77,3 +77,57 @@ def percentile(values: Sequence[float], q: float) -> float:
     low = int(position)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+_CLAIM = re.compile(r"(.+?)((?:\s*\[\d+\])+)", re.S)
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def claims(text: str) -> list[tuple[str, list[int]]]:
+    """The answer's sentences with the citation numbers attached to each (ALCE style):
+    ``"A. [1] B. [2][3]"`` -> ``[("A.", [1]), ("B.", [2, 3])]``."""
+    return [
+        (m.group(1).strip(), [int(n) for n in _MARKER.findall(m.group(2))])
+        for m in _CLAIM.finditer(text)
+        if m.group(1).strip()
+    ]
+
+
+def supports(evidence: str, claim: str, threshold: float = 0.8) -> bool:
+    """Whether ``evidence`` backs ``claim``: most of the claim's words are in it, and every
+    number of the claim is. A lexical stand-in for ALCE's entailment model, exact for
+    quoted sentences and strict for paraphrases."""
+    claim_words = [w for w in normalise(claim).split() if len(w) > 2 or w.isdigit()]
+    if not claim_words:
+        return True
+    found = set(normalise(evidence).split())
+    numbers = [w for w in claim_words if any(ch.isdigit() for ch in w)]
+    if any(n.strip(".") not in {f.strip(".") for f in found} for n in numbers):
+        return False
+    hits = sum(1 for w in claim_words if w.strip(".") in {f.strip(".") for f in found})
+    return hits / len(claim_words) >= threshold
+
+
+def citation_scores(text: str, quotes: dict[int, str]) -> tuple[float, float]:
+    """ALCE citation precision (a citation supports the sentence it is attached to) and
+    recall (a sentence is supported by its citations taken together); 1.0 when there is
+    nothing to score."""
+    pairs = claims(text)
+    if not pairs:
+        return 1.0, 1.0
+    supported_sentences = 0
+    relevant = total = 0
+    for claim, numbers in pairs:
+        cited = [quotes[n] for n in numbers if n in quotes]
+        if cited and supports(" ".join(cited), claim):
+            supported_sentences += 1
+        for quote in cited:
+            total += 1
+            relevant += int(supports(quote, claim) or supports(" ".join(cited), claim))
+        total += sum(1 for n in numbers if n not in quotes)  # an invented marker
+    return (relevant / total if total else 1.0), supported_sentences / len(pairs)
+
+
+def answer_words(text: str) -> int:
+    """Length of an answer in words, citation markers left out."""
+    return len(_MARKER.sub(" ", text).split())

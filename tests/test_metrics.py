@@ -121,3 +121,27 @@ def test_repository_question_sets_are_valid() -> None:
     assert sum(not i.answerable for i in corpus.items) >= 15
     piaf = load_question_set(evals / "piaf.jsonl")
     assert piaf.is_piaf and len(piaf.items) == 300
+
+
+def test_claims_and_citation_scores() -> None:
+    from assistant.metrics import answer_words, citation_scores, claims
+
+    assert claims("A est vrai. [1] B aussi. [2][3]") == [("A est vrai.", [1]), ("B aussi.", [2, 3])]
+    quotes = {1: "Benoît Hamon était à Niort le 28 mars dernier.", 2: "Autre chose."}
+    # a verbatim quote supports its sentence; an unrelated one does not
+    assert citation_scores("Benoît Hamon était à Niort le 28 mars dernier. [1]", quotes) == (
+        1.0,
+        1.0,
+    )
+    assert citation_scores("Il pleuvait beaucoup ce jour-là. [2]", quotes) == (0.0, 0.0)
+    # a wrong number is not supported, whatever the other words
+    assert citation_scores("Benoît Hamon était à Niort le 29 mars dernier. [1]", quotes) == (
+        0.0,
+        0.0,
+    )
+    # half the sentences supported; an invented marker counts against precision
+    precision, recall = citation_scores(
+        "Benoît Hamon était à Niort le 28 mars dernier. [1] Il pleuvait. [7]", quotes
+    )
+    assert (precision, recall) == (0.5, 0.5)
+    assert answer_words("Un deux trois. [1] Quatre. [2]") == 4
