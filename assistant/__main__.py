@@ -77,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--no-baseline", action="store_true", help="skip the dense baseline")
     evaluate.add_argument("--limit", type=int, help="only the first N questions")
     evaluate.add_argument("--json", metavar="FILE", type=Path, help="also write the run as JSON")
+    evaluate.add_argument(
+        "--out", metavar="DIR", type=Path, help="report folder (default: evals/reports/<set>)"
+    )
+    evaluate.add_argument(
+        "--compare", metavar="OLD_REPORT", type=Path, help="show what improved and regressed"
+    )
+    evaluate.add_argument("--no-report", action="store_true", help="print metrics only")
     evaluate.add_argument("--sources", metavar="DIR", help="override the set's sources folder")
     evaluate.add_argument("--index", metavar="DIR", help="override the index folder")
     evaluate.set_defaults(func=_cmd_eval)

@@ -49,10 +49,32 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
 
         run = evaluate(assistant, question_set, baseline=not args.no_baseline, progress=advance)
     print(format_metrics(run))
+    data = run.to_dict()
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(run.to_dict(), ensure_ascii=False, indent=1), "utf-8")
+        args.json.write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8")
+    if not args.no_report:
+        from assistant.report import compare, write_report
+
+        out = args.out or Path("evals") / "reports" / question_set.name
+        old = _read_report(args.compare) if args.compare else None
+        written = write_report(data, out)
+        print(f"report: {out / 'report.md'} ({len(written)} files)")
+        if old is not None:
+            text = compare(old, data)
+            (out / "compare.md").write_text(text, encoding="utf-8")
+            print(text)
     return 0
+
+
+def _read_report(path: Path) -> dict[str, Any]:
+    """A saved report: its folder or its report.json."""
+    target = path / "report.json" if path.is_dir() else path
+    try:
+        data: dict[str, Any] = json.loads(target.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"cannot read the report to compare with, {target}: {exc}") from exc
+    return data
 
 
 def format_metrics(run: EvalRun) -> str:
