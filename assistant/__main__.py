@@ -53,13 +53,17 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return run_eval(args, _settings(args))
 
 
+def _add_folders(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sources", metavar="DIR", help="sources folder (default: sources)")
+    parser.add_argument("--index", metavar="DIR", help="index folder (default: index)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     index = sub.add_parser("index", help="build or update the index from the sources folder")
-    index.add_argument("--sources", metavar="DIR", help="sources folder (default: sources)")
-    index.add_argument("--index", metavar="DIR", help="index folder (default: index)")
+    _add_folders(index)
     index.add_argument("--json", action="store_true", help="print the report as JSON")
     index.add_argument("--quiet", action="store_true", help="no progress bar")
     index.set_defaults(func=_cmd_index)
@@ -68,8 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", help="the question ('-' reads it from standard input)")
     ask.add_argument("--history", metavar="FILE", help="JSON list of earlier messages")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
-    ask.add_argument("--sources", metavar="DIR", help="sources folder (default: sources)")
-    ask.add_argument("--index", metavar="DIR", help="index folder (default: index)")
+    _add_folders(ask)
     ask.set_defaults(func=_cmd_ask)
 
     evaluate = sub.add_parser("eval", help="run a question set and print the metrics")
@@ -84,8 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--compare", metavar="OLD_REPORT", type=Path, help="show what improved and regressed"
     )
     evaluate.add_argument("--no-report", action="store_true", help="print metrics only")
-    evaluate.add_argument("--sources", metavar="DIR", help="override the set's sources folder")
-    evaluate.add_argument("--index", metavar="DIR", help="override the index folder")
+    _add_folders(evaluate)
     evaluate.set_defaults(func=_cmd_eval)
     return parser
 
