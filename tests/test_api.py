@@ -1,0 +1,89 @@
+"""The HTTP API through FastAPI's test client: status codes, validation, the JSON contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from assistant.api import create_api
+from assistant.core import Assistant
+from assistant.embeddings import Embedder
+from assistant.settings import Settings
+from tests.conftest import SOURCES
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> TestClient:
+    index = tmp_path_factory.mktemp("api") / "index"
+    assistant = Assistant(Settings(sources_dir=SOURCES, index_dir=index), embedder=embedder)
+    assistant.build_index(progress=False)
+    return TestClient(create_api(assistant))
+
+
+def test_ask_returns_the_answer_json(client: TestClient) -> None:
+    response = client.post(
+        "/api/ask",
+        json={"question": "Qui a posé la première pierre de la Maison de l'ESS à Niort ?"},
+    )
+    assert response.status_code == 200
+    data = response.json()
+    assert "Benoît Hamon" in data["text"] and data["abstained"] is False
+    citation = data["citations"][0]
+    assert citation["source_id"] == "rtes-maison-ess-niort"
+    assert {"n", "title", "url", "quote", "start", "end", "score"} <= set(citation)
+
+
+def test_ask_with_history(client: TestClient) -> None:
+    first = "Qui a posé la première pierre de la Maison de l'ESS à Niort ?"
+    response = client.post(
+        "/api/ask",
+        json={
+            "question": "Et à quelle date ?",
+            "history": [
+                {"role": "user", "content": first},
+                {"role": "assistant", "content": "Benoît Hamon [1]"},
+            ],
+        },
+    )
+    assert response.status_code == 200 and "28 mars" in response.json()["text"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "question"),
+        ({"question": ""}, "question"),
+        ({"question": "x" * 5000}, "question"),
+        ({"question": "Où ?", "history": [{"role": "robot", "content": "x"}]}, "role"),
+        ({"question": "Où ?", "colour": "blue"}, "colour"),
+    ],
+)
+def test_validation_errors_name_the_field(
+    client: TestClient, body: dict[str, object], field: str
+) -> None:
+    response = client.post("/api/ask", json=body)
+    assert response.status_code == 422
+    assert field in response.text
+
+
+def test_sources_and_health(client: TestClient) -> None:
+    sources = client.get("/api/sources").json()
+    assert len(sources["documents"]) == 5 and sources["generation"]
+    assert all(d["chunks"] > 0 for d in sources["documents"])
+    health = client.get("/healthz").json()
+    assert health == {"status": "ok", "generation": sources["generation"], "documents": 5}
+    assert "/api/ask" in client.get("/openapi.json").json()["paths"]
+
+
+def test_missing_index_is_a_clear_503(tmp_path: Path, embedder: Embedder) -> None:
+    empty = Assistant(
+        Settings(sources_dir=tmp_path / "none", index_dir=tmp_path / "index"), embedder=embedder
+    )
+    client = TestClient(create_api(empty))
+    assert client.get("/healthz").json() == {"status": "no-index"}
+    response = client.get("/api/sources")
+    assert response.status_code == 503 and "no index" in response.json()["detail"]
