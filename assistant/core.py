@@ -185,11 +185,7 @@ class Assistant:
 
 def translations(answer: Answer, snapshot: Snapshot) -> dict[str, str]:
     """For each cited document that has a rendering in another language, that rendering."""
-    twins: dict[str, str] = {}
-    for doc in snapshot.documents:
-        if doc.meta.translation_of in snapshot.by_id:
-            twins[doc.id] = doc.meta.translation_of
-            twins[doc.meta.translation_of] = doc.id
+    twins = snapshot.twins
     return {source: twins[source] for source in answer.sources() if source in twins}
 
 

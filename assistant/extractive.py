@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from assistant.analysis import fold, terms
 from assistant.answers import Answer, Citation
 from assistant.concepts import concept_weights, coverage
-from assistant.documents import Document
 from assistant.phrases import LEADS, NOT_FOUND, say
 from assistant.questions import evidence_match
 from assistant.retrieval import Passage, Retrieval, ServingIndex
@@ -211,19 +210,12 @@ def _grounded(
         return False
     if not names:
         return True
-    texts = [candidate.passage.document.text]
-    twin = _translation(candidate.passage.document, index)
-    if twin is not None:
-        texts.append(twin.text)
-    haystack = fold(" ".join(texts))
-    return all(fold(name) in haystack for name in names)
-
-
-def _translation(doc: Document, index: ServingIndex) -> Document | None:
-    by_id = index.snapshot.by_id
-    if doc.meta.translation_of:
-        return by_id.get(doc.meta.translation_of)
-    return next((d for d in index.snapshot.documents if d.meta.translation_of == doc.id), None)
+    snapshot = index.snapshot
+    doc_id = candidate.passage.document.id
+    texts = [snapshot.folded_text(doc_id)]
+    if doc_id in snapshot.twins:
+        texts.append(snapshot.folded_text(snapshot.twins[doc_id]))
+    return all(any(fold(name) in text for text in texts) for name in names)
 
 
 def _same_content(a: Candidate, b: Candidate) -> bool:

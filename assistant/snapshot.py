@@ -9,6 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from assistant.analysis import fold
 from assistant.chunking import Chunk, embedding_input
 from assistant.documents import Document, SourceMeta
 
@@ -35,6 +36,23 @@ class Snapshot:
     @cached_property
     def all_chunks(self) -> list[Chunk]:
         return [chunk for doc in self.documents for chunk in self.chunks.get(doc.id, [])]
+
+    @cached_property
+    def twins(self) -> dict[str, str]:
+        """Document id -> id of its rendering in another language, both ways."""
+        pairs: dict[str, str] = {}
+        for doc in self.documents:
+            if doc.meta.translation_of in self.by_id:
+                pairs[doc.id] = doc.meta.translation_of
+                pairs[doc.meta.translation_of] = doc.id
+        return pairs
+
+    def folded_text(self, doc_id: str) -> str:
+        """The document's text lowercased without accents, computed once per document."""
+        cache: dict[str, str] = self.__dict__.setdefault("_folded", {})
+        if doc_id not in cache:
+            cache[doc_id] = fold(self.by_id[doc_id].text)
+        return cache[doc_id]
 
     @cached_property
     def chunk_by_id(self) -> dict[str, Chunk]:
