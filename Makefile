@@ -21,10 +21,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## Create .venv and install the package with its test tools.
 
-Q ?= Qui a posé la première pierre de la Maison de l'ESS à Niort ?
-run: $(STAMP)  ## Build or update the index, then answer Q (the web chat comes with issue 5).
+run: $(STAMP)  ## Build or update the index, then serve the web chat on http://$(HOST):$(PORT)/
 	$(PY) -m assistant index
-	$(PY) -m assistant ask "$(Q)"
+	$(PY) -m assistant serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP) system-deps lint  ## Install everything, lint, and run the whole test suite.
 	$(PY) -m pytest

@@ -53,6 +53,34 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return run_eval(args, _settings(args))
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from assistant.core import Assistant
+    from assistant.server import serve
+
+    settings = _settings(args)
+    web = settings.web
+    host = "0.0.0.0" if args.expose and not args.host else (args.host or web.host)
+    serve(Assistant(settings), host, args.port or web.port)
+    return 0
+
+
+def _cmd_feedback(args: argparse.Namespace) -> int:
+    from assistant.feedback import FeedbackLog, to_question_set, write_jsonl
+
+    settings = _settings(args)
+    source = args.file or settings.web.feedback_file
+    export = to_question_set(FeedbackLog(source).read())
+    out: Path = args.out
+    review = out.with_name(out.stem + "-review" + out.suffix)
+    write_jsonl(out, export.ready, out.stem)
+    write_jsonl(review, export.review, review.stem)
+    print(
+        f"{len(export.ready)} question(s) ready in {out} (run: python -m assistant eval {out});"
+        f" {len(export.review)} marked wrong, to complete, in {review}"
+    )
+    return 0
+
+
 def _add_folders(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sources", metavar="DIR", help="sources folder (default: sources)")
     parser.add_argument("--index", metavar="DIR", help="index folder (default: index)")
@@ -89,6 +117,32 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--no-report", action="store_true", help="print metrics only")
     _add_folders(evaluate)
     evaluate.set_defaults(func=_cmd_eval)
+
+    serve = sub.add_parser("serve", help="serve the web chat and the HTTP API")
+    serve.add_argument("--host", help="address to bind (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, help="port (default 7860)")
+    serve.add_argument(
+        "--expose",
+        action="store_true",
+        help="listen on all addresses (0.0.0.0); needs ASSISTANT_WEB__TOKEN",
+    )
+    _add_folders(serve)
+    serve.set_defaults(func=_cmd_serve)
+
+    feedback = sub.add_parser(
+        "feedback", help="turn the chat's feedback into question-set entries for `eval`"
+    )
+    feedback.add_argument(
+        "file", nargs="?", type=Path, help="feedback JSONL (default: web.feedback_file)"
+    )
+    feedback.add_argument(
+        "--out",
+        type=Path,
+        default=Path("evals/feedback.jsonl"),
+        help="question set to write (default: evals/feedback.jsonl; wrong answers go to "
+        "evals/feedback-review.jsonl)",
+    )
+    feedback.set_defaults(func=_cmd_feedback)
     return parser
 
 

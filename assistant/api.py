@@ -1,11 +1,15 @@
 """The HTTP API: ``POST /api/ask``, ``GET /api/sources``, ``GET /healthz``, OpenAPI docs.
 
-A thin layer over :class:`~assistant.core.Assistant`; the web chat is mounted on the same
-FastAPI application by the serving command.
+Also ``POST /api/ask/stream`` (server-sent events), ``GET /api/sources/{id}`` and the
+document view ``GET /documents/{id}`` that citation links open. A thin layer over
+:class:`~assistant.core.Assistant`; the web chat is mounted on the same FastAPI
+application by :mod:`assistant.server`.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,18 +45,46 @@ def sources_listing(assistant: Assistant) -> dict[str, Any]:
         "generation": snapshot.generation,
         "built_at": snapshot.built_at,
         "documents": [
-            {**doc.meta.to_dict(), "chunks": len(snapshot.chunks.get(doc.id, []))}
+            {
+                **doc.meta.to_dict(),
+                "chunks": len(snapshot.chunks.get(doc.id, [])),
+                "characters": len(doc.text),
+                "indexed_at": snapshot.indexed_at.get(doc.id) or snapshot.built_at,
+            }
             for doc in snapshot.documents
         ],
         "skipped": snapshot.skipped,
     }
 
 
+def answer_events(
+    assistant: Assistant, question: str, history: list[dict[str, str]]
+) -> Iterator[str]:
+    """Server-sent events: ``delta`` events with text pieces, then one ``answer`` event."""
+    from assistant.answers import Answer
+    from assistant.errors import describe
+
+    try:
+        for item in assistant.stream(question, history):
+            if isinstance(item, Answer):
+                yield _event("answer", item.to_dict())
+            else:
+                yield _event("delta", {"text": item})
+    except Exception as exc:  # the stream has started: report in-band, not as a 500
+        yield _event("error", {"detail": describe(exc)})
+
+
+def _event(name: str, data: dict[str, Any]) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
 def create_api(assistant: Assistant) -> FastAPI:
     """The FastAPI application serving ``assistant``."""
-    from fastapi import FastAPI, HTTPException
+    from fastapi import FastAPI, HTTPException, Query
+    from fastapi.responses import HTMLResponse, StreamingResponse
 
     from assistant.core import IndexMissingError
+    from assistant.web_render import document_page
 
     app = FastAPI(
         title="Poitiers ESS assistant",
@@ -70,6 +102,16 @@ def create_api(assistant: Assistant) -> FastAPI:
         except IndexMissingError as exc:
             raise HTTPException(status_code=503, detail=str(exc)) from exc
 
+    @app.post("/api/ask/stream")
+    def ask_stream(request: AskRequest) -> StreamingResponse:
+        """Answer as server-sent events: ``delta`` pieces, then the ``answer`` JSON."""
+        history = [m.model_dump() for m in request.history]
+        return StreamingResponse(
+            answer_events(assistant, request.question, history),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
     @app.get("/api/sources")
     def sources() -> dict[str, Any]:
         """The indexed documents and the index status."""
@@ -77,6 +119,33 @@ def create_api(assistant: Assistant) -> FastAPI:
             return sources_listing(assistant)
         except IndexMissingError as exc:
             raise HTTPException(status_code=503, detail=str(exc)) from exc
+
+    def indexed_document(doc_id: str) -> Any:
+        # Only ids of the served snapshot resolve: no path from a request touches the disk.
+        try:
+            doc = assistant.snapshot().by_id.get(doc_id)
+        except IndexMissingError as exc:
+            raise HTTPException(status_code=503, detail=str(exc)) from exc
+        if doc is None:
+            raise HTTPException(status_code=404, detail=f"no indexed document {doc_id!r}")
+        return doc
+
+    @app.get("/api/sources/{doc_id}")
+    def source(doc_id: str) -> dict[str, Any]:
+        """One document: its metadata and the indexed text citation offsets point into."""
+        doc = indexed_document(doc_id)
+        return {**doc.meta.to_dict(), "text": doc.text}
+
+    @app.get("/documents/{doc_id}", response_class=HTMLResponse)
+    def document(
+        doc_id: str, start: int | None = Query(None, ge=0), end: int | None = Query(None, ge=0)
+    ) -> HTMLResponse:
+        """The document as a page, the passage ``start:end`` highlighted."""
+        doc = indexed_document(doc_id)
+        return HTMLResponse(
+            document_page(doc.meta.title, doc.text, start, end),
+            headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"},
+        )
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -168,6 +168,18 @@ class Assistant:
             answer.metadata["standalone_question"] = standalone_question(question, messages)
         return answer
 
+    def stream(
+        self, question: str, history: Sequence[Message] | None = None
+    ) -> Iterator[str | Answer]:
+        """Answer ``question`` in pieces: text pieces as they come, then the final ``Answer``.
+
+        The pieces joined make a draft; the ``Answer`` that ends the stream is what counts
+        (a backend may revise its text once it is complete).
+        """
+        answer = self.ask(question, history)
+        yield from _pieces(answer.text)
+        yield answer
+
     # -- LangChain -----------------------------------------------------------------
 
     def as_runnable(self) -> Runnable[Any, Answer]:
@@ -187,6 +199,13 @@ def translations(answer: Answer, snapshot: Snapshot) -> dict[str, str]:
     """For each cited document that has a rendering in another language, that rendering."""
     twins = snapshot.twins
     return {source: twins[source] for source in answer.sources() if source in twins}
+
+
+def _pieces(text: str, words: int = 3) -> Iterator[str]:
+    """``text`` in runs of a few words, whitespace kept, so joining them gives it back."""
+    tokens = re.findall(r"\s*\S+\s*", text)
+    for start in range(0, len(tokens), words):
+        yield "".join(tokens[start : start + words])
 
 
 def _normalise_question(question: str) -> str:

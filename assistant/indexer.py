@@ -186,13 +186,15 @@ def _build(
         collection.update_metadata(to_update, [new_meta[cid] for cid in to_update])
         _embed_and_add(embedder, collection, [chunk_by_id[c] for c in to_add], new_meta, progress)
         store.close(generation)
+        built_at = datetime.now(UTC).isoformat(timespec="seconds")
         snapshot = Snapshot(
             generation=generation,
             fingerprint=wanted,
             documents=corpus.documents,
             chunks=chunks,
-            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            built_at=built_at,
             skipped=skipped_now,
+            indexed_at=_indexed_at(corpus.documents, old if reusable else None, built_at),
         )
         target = generation_dir(index_dir, generation)
         target.mkdir(parents=True, exist_ok=True)
@@ -217,6 +219,18 @@ def _build(
     report.chunks_removed = len(to_remove)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _indexed_at(documents: list[Document], old: Snapshot | None, now: str) -> dict[str, str]:
+    """When each document's current text was first indexed: kept for unchanged ones."""
+    stamps: dict[str, str] = {}
+    for doc in documents:
+        before = old.by_id.get(doc.id) if old is not None else None
+        if old is not None and before is not None and before.sha256 == doc.sha256:
+            stamps[doc.id] = old.indexed_at.get(doc.id) or old.built_at
+        else:
+            stamps[doc.id] = now
+    return stamps
 
 
 def keyword_index(snapshot: Snapshot) -> KeywordIndex:

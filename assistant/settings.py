@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -94,6 +94,29 @@ class RetrievalSettings(_Section):
     )
 
 
+class WebSettings(_Section):
+    """The web chat and HTTP API served by ``python -m assistant serve``."""
+
+    host: str = Field(
+        "127.0.0.1",
+        description="Address to bind. Anything but loopback exposes the service and then "
+        "requires `token`.",
+    )
+    port: int = Field(7860, ge=1, le=65535, description="Port to bind.")
+    token: SecretStr | None = Field(
+        None,
+        description="Access token. When set, the API needs `Authorization: Bearer <token>` "
+        "and the chat asks for it as the password at login.",
+    )
+    feedback_file: Path = Field(
+        Path("feedback/feedback.jsonl"),
+        description="Where the chat's useful/wrong feedback is appended (JSONL).",
+    )
+    concurrency: int = Field(
+        4, ge=1, le=64, description="Chat answers computed at once; more requests queue."
+    )
+
+
 class Settings(BaseSettings):
     """All settings of the assistant."""
 
@@ -112,6 +135,7 @@ class Settings(BaseSettings):
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
     chroma: ChromaSettings = Field(default_factory=ChromaSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -28,6 +28,7 @@ class Snapshot:
     chunks: dict[str, list[Chunk]]  # doc id -> chunks in document order
     built_at: str = ""
     skipped: list[dict[str, str]] = field(default_factory=list)
+    indexed_at: dict[str, str] = field(default_factory=dict)  # doc id -> when its text was indexed
 
     @cached_property
     def by_id(self) -> dict[str, Document]:
@@ -74,6 +75,7 @@ class Snapshot:
             "fingerprint": self.fingerprint,
             "built_at": self.built_at,
             "skipped": self.skipped,
+            "indexed_at": self.indexed_at,
             "documents": [
                 {
                     "meta": doc.meta.to_dict(),
@@ -108,6 +110,7 @@ class Snapshot:
             chunks=chunks,
             built_at=data.get("built_at", ""),
             skipped=data.get("skipped", []),
+            indexed_at=data.get("indexed_at", {}),
         )
 
     def save(self, directory: Path) -> None:
