@@ -12,13 +12,13 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
+from fastapi import FastAPI, HTTPException, Query
+from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.core import MAX_QUESTION_CHARS
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
-
     from assistant.core import Assistant
 
 
@@ -80,9 +80,6 @@ def _event(name: str, data: dict[str, Any]) -> str:
 
 def create_api(assistant: Assistant) -> FastAPI:
     """The FastAPI application serving ``assistant``."""
-    from fastapi import FastAPI, HTTPException, Query
-    from fastapi.responses import HTMLResponse, StreamingResponse
-
     from assistant.core import IndexMissingError
     from assistant.web_render import document_page
 

@@ -16,9 +16,10 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote
 
-if TYPE_CHECKING:
-    from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+if TYPE_CHECKING:
     from assistant.core import Assistant
 
 Scope = MutableMapping[str, Any]
@@ -142,8 +143,6 @@ def create_app(assistant: Assistant) -> FastAPI:
     # Gradio reads this at import: no usage analytics leave the machine.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
-    from fastapi import Request
-    from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
     from assistant.api import create_api
     from assistant.web import CSS, HEAD, create_chat

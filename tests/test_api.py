@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,43 @@ def test_missing_index_is_a_clear_503(tmp_path: Path, embedder: Embedder) -> Non
     assert client.get("/healthz").json() == {"status": "no-index"}
     response = client.get("/api/sources")
     assert response.status_code == 503 and "no index" in response.json()["detail"]
+
+
+def _events(body: str) -> list[tuple[str, dict[str, object]]]:
+    events = []
+    for block in body.strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.splitlines())
+        events.append((lines["event"], json.loads(lines["data"])))
+    return events
+
+
+def test_ask_stream_sends_pieces_then_the_answer(client: TestClient) -> None:
+    question = "Qui a posé la première pierre de la Maison de l'ESS à Niort ?"
+    with client.stream("POST", "/api/ask/stream", json={"question": question}) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = _events(response.read().decode("utf-8"))
+    names = [name for name, _ in events]
+    assert names[-1] == "answer" and set(names[:-1]) == {"delta"} and len(names) > 3
+    answer = events[-1][1]
+    assert "".join(str(data["text"]) for _, data in events[:-1]) == answer["text"]
+    assert answer["citations"]
+
+
+def test_ask_stream_validates_like_ask(client: TestClient) -> None:
+    response = client.post("/api/ask/stream", json={"question": ""})
+    assert response.status_code == 422 and "question" in response.text
+
+
+def test_one_source_and_its_document_page(client: TestClient) -> None:
+    doc = client.get("/api/sources/rtes-maison-ess-niort").json()
+    assert doc["title"] and "Benoît Hamon" in doc["text"]
+    start = doc["text"].index("Benoît Hamon")
+    page = client.get(f"/documents/rtes-maison-ess-niort?start={start}&end={start + 12}")
+    assert page.status_code == 200 and '<mark id="passage">Benoît Hamon</mark>' in page.text
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert client.get("/api/sources/nope").status_code == 404
+    assert "no indexed document" in client.get("/documents/nope").json()["detail"]
+    # ids only: a path never reaches the file system
+    assert client.get("/api/sources/..%2F..%2Fetc%2Fpasswd").status_code == 404
+    assert client.get("/documents/rtes-maison-ess-niort?start=-1").status_code == 422
