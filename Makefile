@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 7860
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint index eval bench system-deps clean
+.PHONY: help install run test lint index eval bench screenshots system-deps clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -37,9 +37,14 @@ eval: $(STAMP)  ## Evaluate the corpus set and the PIAF sample against the basel
 	$(PY) -m assistant eval evals/poitiers.jsonl
 	$(PY) -m assistant eval evals/piaf.jsonl
 
-bench: $(STAMP)  ## Benchmarks: index build vs raw model throughput, warm ask latency.
+bench: $(STAMP)  ## Benchmarks: index build vs raw model, warm ask latency, 20 web users.
 	$(PY) benchmarks/index_build.py
 	$(PY) benchmarks/ask_latency.py
+	$(PY) benchmarks/web_load.py
+
+screenshots: $(STAMP) system-deps  ## Redo the README screenshots (a real server and Chromium).
+	TEST_ARTIFACTS=docs/screenshots $(PY) -m pytest tests/test_web.py -q \
+	  -k "highlighted_passage or follows_english"
 
 index: $(STAMP)  ## Build or update the index from sources/.
 	$(PY) -m assistant index

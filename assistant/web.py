@@ -273,6 +273,8 @@ def create_chat(assistant: Assistant) -> gr.Blocks:
             outputs=outputs,
             api_name="start_over",
         )
+        # The chat's own trash button: forget the conversation too, as "start over" does.
+        chatbot.clear(app.start_over, inputs=[turns], outputs=outputs, api_visibility="private")
         chatbot.like(app.rate, inputs=[turns], outputs=None, api_visibility="private")
         sources_tab.select(app.sources, inputs=[turns], outputs=[sources], api_name="sources")
         blocks.load(app.sources, inputs=[turns], outputs=[sources], api_visibility="private")

@@ -27,7 +27,7 @@ from tests.conftest import REPO, SOURCES, free_port
 
 pytestmark = pytest.mark.slow
 
-ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", REPO / "test-artifacts"))
+ARTIFACTS = REPO / os.environ.get("TEST_ARTIFACTS", "test-artifacts")  # absolute stays absolute
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HOSTILE = """La recyclerie du Grenier solidaire
 
