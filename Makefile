@@ -44,7 +44,7 @@ bench: $(STAMP)  ## Benchmarks: index build vs raw model, warm ask latency, 20 w
 
 screenshots: $(STAMP) system-deps  ## Redo the README screenshots (a real server and Chromium).
 	TEST_ARTIFACTS=docs/screenshots $(PY) -m pytest tests/test_web.py -q \
-	  -k "highlighted_passage or follows_english"
+	  -k "highlighted_passage or switches_the_interface"
 
 index: $(STAMP)  ## Build or update the index from sources/.
 	$(PY) -m assistant index

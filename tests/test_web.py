@@ -188,8 +188,9 @@ def test_browser_answer_with_highlighted_passage(page: Page) -> None:
     _shot(page, "chat-fr.png")
 
 
-def test_browser_interface_follows_english(page: Page) -> None:
-    _ask(page, "How many people are employed at Les Usines?", 0)
+def test_browser_example_in_english_switches_the_interface(page: Page) -> None:
+    page.get_by_role("button", name="How many people are employed at Les Usines?").click()
+    page.wait_for_selector("#turn-0")
     assert "50 people" in page.locator("#chat [data-testid=bot]").last.inner_text()
     assert page.inner_text("#send") == "Send"
     assert page.inner_text("#start-over") == "Start over"
