@@ -201,7 +201,7 @@ def translations(answer: Answer, snapshot: Snapshot) -> dict[str, str]:
     return {source: twins[source] for source in answer.sources() if source in twins}
 
 
-def _pieces(text: str, words: int = 3) -> Iterator[str]:
+def _pieces(text: str, words: int = 8) -> Iterator[str]:
     """``text`` in runs of a few words, whitespace kept, so joining them gives it back."""
     tokens = re.findall(r"\s*\S+\s*", text)
     for start in range(0, len(tokens), words):
