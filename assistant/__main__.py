@@ -19,6 +19,8 @@ def _settings(args: argparse.Namespace) -> Any:
         overrides["sources_dir"] = Path(args.sources)
     if getattr(args, "index", None):
         overrides["index_dir"] = Path(args.index)
+    if args.command == "serve" and args.llm:
+        overrides["llm"] = args.llm
     return Settings(**overrides)
 
 
@@ -39,7 +41,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
 
     question = args.question if args.question != "-" else sys.stdin.read()
     history = json.loads(Path(args.history).read_text(encoding="utf-8")) if args.history else None
-    answer = Assistant(_settings(args)).ask(question, history)
+    answer = Assistant(_settings(args)).ask(question, history, llm=args.llm)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -81,6 +83,9 @@ def _cmd_feedback(args: argparse.Namespace) -> int:
     return 0
 
 
+_LLM_HELP = "answer backend: extractive (default), ollama:<model>, openai:<model>, gguf:<file.gguf>"
+
+
 def _add_folders(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sources", metavar="DIR", help="sources folder (default: sources)")
     parser.add_argument("--index", metavar="DIR", help="index folder (default: index)")
@@ -100,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", help="the question ('-' reads it from standard input)")
     ask.add_argument("--history", metavar="FILE", help="JSON list of earlier messages")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.add_argument("--llm", metavar="BACKEND", help=_LLM_HELP)
     _add_folders(ask)
     ask.set_defaults(func=_cmd_ask)
 
@@ -115,6 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--compare", metavar="OLD_REPORT", type=Path, help="show what improved and regressed"
     )
     evaluate.add_argument("--no-report", action="store_true", help="print metrics only")
+    evaluate.add_argument(
+        "--llm",
+        action="append",
+        metavar="BACKEND",
+        help="also evaluate this answer backend (repeatable), e.g. gguf:model.gguf",
+    )
     _add_folders(evaluate)
     evaluate.set_defaults(func=_cmd_eval)
 
@@ -126,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="listen on all addresses (0.0.0.0); needs ASSISTANT_WEB__TOKEN",
     )
+    serve.add_argument("--llm", metavar="BACKEND", help=_LLM_HELP + " (the chat's default)")
     _add_folders(serve)
     serve.set_defaults(func=_cmd_serve)
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -19,12 +20,16 @@ from assistant.conversation import (
 )
 from assistant.corpus_questions import answer_corpus_question
 from assistant.embeddings import Embedder
+from assistant.errors import describe
 from assistant.extractive import ExtractiveAnswerer
+from assistant.generative import GenerativeAnswerer
 from assistant.glossary import Glossary
+from assistant.guard import CitationGuard
 from assistant.indexer import BuildReport, build_index
+from assistant.llm import Backend, chat_model, parse_backend
 from assistant.phrases import EMPTY_QUESTION, say
 from assistant.questions import question_type
-from assistant.retrieval import HybridRetriever, ServingIndex
+from assistant.retrieval import HybridRetriever, Retrieval, ServingIndex
 from assistant.settings import Settings
 from assistant.snapshot import Snapshot, generation_dir, read_current
 from assistant.store import ChromaStore
@@ -32,6 +37,8 @@ from assistant.store import ChromaStore
 if TYPE_CHECKING:
     from langchain_core.retrievers import BaseRetriever
     from langchain_core.runnables import Runnable
+
+log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -125,39 +132,84 @@ class Assistant:
 
     # -- answering -----------------------------------------------------------------
 
-    def ask(self, question: str, history: Sequence[Message] | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Message] | None = None,
+        *,
+        llm: str | None = None,
+    ) -> Answer:
         """Answer ``question`` (French or English) with cited, verbatim evidence.
 
-        ``history`` is the conversation so far, as ``{"role", "content"}`` messages.
+        ``history`` is the conversation so far, as ``{"role", "content"}`` messages;
+        ``llm`` picks the backend for this question (default: the ``llm`` setting).
+        """
+        answer: Answer | None = None
+        for item in self.stream(question, history, llm=llm):
+            if isinstance(item, Answer):
+                answer = item
+        if answer is None:  # pragma: no cover - every stream ends with its Answer
+            raise RuntimeError("the answer stream ended without an answer")
+        return answer
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[Message] | None = None,
+        *,
+        llm: str | None = None,
+    ) -> Iterator[str | Answer]:
+        """Answer ``question`` in pieces: text pieces as they come, then the final ``Answer``.
+
+        The pieces joined make a draft; the ``Answer`` that ends the stream is what counts
+        (a generative answer is checked by the citation guard once complete).
         """
         started = time.perf_counter()
         messages = validate_history(history)
         if not isinstance(question, str):
             raise TypeError("question must be text")
+        backend = parse_backend(llm or self.settings.llm)
         question = _normalise_question(question)
         language = conversation_language(question, messages)
         if not question:
-            return Answer(text=say(EMPTY_QUESTION, language), abstained=True, language=language)
+            yield Answer(text=say(EMPTY_QUESTION, language), abstained=True, language=language)
+            return
         index = self.ensure_index()
         corpus_answer = answer_corpus_question(question, language, index.snapshot)
         if corpus_answer is not None:
             corpus_answer.timings["total"] = time.perf_counter() - started
-            return corpus_answer
+            yield from _pieces(corpus_answer.text)
+            yield corpus_answer
+            return
         earlier = context_questions(question, messages)
         retrieval = self.retriever(index).retrieve(
             question, language=language, k=self.settings.retrieval.passages, previous=earlier
         )
-        selection_started = time.perf_counter()
-        answer = self.answerer.answer(
-            question,
-            kind=question_type(question),
-            language=language,
-            retrieval=retrieval,
-            index=index,
-        )
+
+        def extractive() -> Answer:
+            selection_started = time.perf_counter()
+            answer = self.answerer.answer(
+                question,
+                kind=question_type(question),
+                language=language,
+                retrieval=retrieval,
+                index=index,
+            )
+            answer.timings["selection"] = time.perf_counter() - selection_started
+            return answer
+
+        if backend.generative:
+            asked = standalone_question(question, messages) if earlier else question
+            answer = yield from self._generate(
+                backend, asked, language, retrieval, index, extractive
+            )
+        else:
+            answer = extractive()
+            yield from _pieces(answer.text)
+        answer.question = question
         answer.timings = {
             **retrieval.timings,
-            "selection": time.perf_counter() - selection_started,
+            **answer.timings,
             "total": time.perf_counter() - started,
         }
         answer.metadata["translations"] = translations(answer, index.snapshot)
@@ -166,19 +218,44 @@ class Assistant:
         )
         if earlier:
             answer.metadata["standalone_question"] = standalone_question(question, messages)
-        return answer
-
-    def stream(
-        self, question: str, history: Sequence[Message] | None = None
-    ) -> Iterator[str | Answer]:
-        """Answer ``question`` in pieces: text pieces as they come, then the final ``Answer``.
-
-        The pieces joined make a draft; the ``Answer`` that ends the stream is what counts
-        (a backend may revise its text once it is complete).
-        """
-        answer = self.ask(question, history)
-        yield from _pieces(answer.text)
         yield answer
+
+    def _generate(
+        self,
+        backend: Backend,
+        question: str,
+        language: str,
+        retrieval: Retrieval,
+        index: ServingIndex,
+        extractive: Callable[[], Answer],
+    ) -> Generator[str, None, Answer]:
+        """A generative answer; if the backend fails, the extractive one with a notice."""
+        generation = self.settings.generation
+        try:
+            guard = CitationGuard(
+                self.embedder,
+                min_lexical=generation.min_lexical,
+                min_similarity=generation.min_similarity,
+            )
+            model = chat_model(backend, generation)
+            answerer = GenerativeAnswerer(model, backend, guard, generation)
+            return (
+                yield from answerer.stream(
+                    question,
+                    language=language,
+                    retrieval=retrieval,
+                    index=index,
+                    extractive=extractive,
+                )
+            )
+        except Exception as exc:  # the promise: a broken backend never stops the answers
+            log.warning("backend %s failed, answering extractively: %s", backend.spec, exc)
+            answer = extractive()
+            answer.metadata["notice"] = (
+                f"{backend.spec} could not answer ({describe(exc)}); this is the extractive answer."
+            )
+            answer.metadata["llm_error"] = describe(exc)
+            return answer
 
     # -- LangChain -----------------------------------------------------------------
 

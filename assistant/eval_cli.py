@@ -47,7 +47,13 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
         def advance(done: int, total: int) -> None:
             bar.update(1)
 
-        run = evaluate(assistant, question_set, baseline=not args.no_baseline, progress=advance)
+        run = evaluate(
+            assistant,
+            question_set,
+            baseline=not args.no_baseline,
+            backends=args.llm or [],
+            progress=advance,
+        )
     print(format_metrics(run))
     data = run.to_dict()
     if args.json:

@@ -56,10 +56,22 @@ class Record:
     correct: bool = False
     f1: float = 0.0
     source_hit: bool = False
+    # Generative backends: the answer as the model wrote it, before the citation guard.
+    unguarded_answer: str = ""
+    unguarded_correct: bool = False
+    citation_precision_unguarded: float = 1.0
+    citation_recall_unguarded: float = 1.0
+    sentences: int = 0
+    sentences_dropped: int = 0
+    fallback: bool = False
+    first_token_seconds: float = 0.0
 
     def score(self) -> None:
         if self.answerable:
             self.correct = not self.abstained and contains_any(self.answer, self.expected)
+            self.unguarded_correct = bool(self.unguarded_answer) and contains_any(
+                self.unguarded_answer, self.expected
+            )
             self.f1 = 0.0 if self.abstained else token_f1(self.answer, self.expected)
             self.source_hit = bool(set(self.cited_sources) & set(self.expected_sources))
 
@@ -100,6 +112,34 @@ class SystemResult:
             "latency_median_ms": 1000 * statistics.median(seconds) if seconds else 0.0,
             "latency_p95_ms": 1000 * percentile(seconds, 95),
         }
+        generated = [r for r in self.records if r.kind not in ("extractive", "corpus", "baseline")]
+        if generated or any(r.fallback for r in self.records):
+            # Before the guard: the model's own sentences, each marker quoting its passage.
+            written = [r for r in self.records if r.unguarded_answer]
+            sentences = sum(r.sentences for r in self.records)
+            first_tokens = [r.first_token_seconds for r in self.records if r.first_token_seconds]
+            out.update(
+                {
+                    "answer_accuracy_before_guard": _mean(
+                        [r.unguarded_correct for r in with_answers]
+                    ),
+                    "citation_precision_before_guard": _mean(
+                        [r.citation_precision_unguarded for r in written]
+                    ),
+                    "citation_recall_before_guard": _mean(
+                        [r.citation_recall_unguarded for r in written]
+                    ),
+                    "sentences_dropped_rate": (
+                        sum(r.sentences_dropped for r in self.records) / sentences
+                        if sentences
+                        else 0.0
+                    ),
+                    "fallback_rate": _mean([r.fallback for r in self.records]),
+                    "first_token_median_ms": (
+                        1000 * statistics.median(first_tokens) if first_tokens else 0.0
+                    ),
+                }
+            )
         for k in K_VALUES:
             out[f"hit@{k}"] = _mean(
                 [hit_at_k(r.ranked_sources, r.expected_sources, k) for r in with_sources]
@@ -153,10 +193,10 @@ def _expectations(item: EvalItem) -> dict[str, Any]:
     }
 
 
-def run_assistant(assistant: Assistant, item: EvalItem) -> Record:
-    """Ask one question and check every quote against its source text."""
+def run_assistant(assistant: Assistant, item: EvalItem, llm: str | None = None) -> Record:
+    """Ask one question (with backend ``llm``) and check every quote against its source."""
     started = time.perf_counter()
-    answer = assistant.ask(item.question, list(item.history))
+    answer = assistant.ask(item.question, list(item.history), llm=llm)
     seconds = time.perf_counter() - started
     documents = assistant.snapshot().by_id
     verbatim = sum(
@@ -179,6 +219,17 @@ def run_assistant(assistant: Assistant, item: EvalItem) -> Record:
         quotes_total=len(answer.citations),
         seconds=seconds,
     )
+    unguarded = answer.metadata.get("unguarded")
+    if unguarded:
+        quotes = {int(n): q for n, q in unguarded["quotes"].items()}
+        record.unguarded_answer = unguarded["text"]
+        before = citation_scores(unguarded["text"], quotes)
+        record.citation_precision_unguarded, record.citation_recall_unguarded = before
+    guard = answer.metadata.get("guard") or {}
+    record.sentences = int(guard.get("sentences", 0))
+    record.sentences_dropped = len(guard.get("dropped", []))
+    record.fallback = "fallback" in answer.metadata or "llm_error" in answer.metadata
+    record.first_token_seconds = float(answer.timings.get("first_token", 0.0))
     record.score()
     return record
 
@@ -214,11 +265,15 @@ def evaluate(
     question_set: QuestionSet,
     *,
     baseline: bool = True,
+    backends: Sequence[str] = (),
     progress: Callable[[int, int], None] | None = None,
 ) -> EvalRun:
-    """Run every question through the assistant and, in the same run, the baseline."""
+    """Run every question through the assistant (its ``llm`` setting, then each of
+    ``backends``) and, in the same run, the baseline."""
     assistant.ensure_index()
     systems = {"assistant": SystemResult("assistant")}
+    for spec in backends:
+        systems[backend_label(spec)] = SystemResult(spec)
     retriever = None
     if baseline:
         from assistant.lc import dense_baseline
@@ -229,6 +284,8 @@ def evaluate(
     total = len(question_set.items)
     for done, item in enumerate(question_set.items, start=1):
         systems["assistant"].records.append(run_assistant(assistant, item))
+        for spec in backends:
+            systems[backend_label(spec)].records.append(run_assistant(assistant, item, spec))
         if retriever is not None:
             systems["baseline"].records.append(run_baseline(retriever, item))
         if item.answerable and item.sources:
@@ -238,6 +295,14 @@ def evaluate(
         if progress:
             progress(done, total)
     return run
+
+
+def backend_label(spec: str) -> str:
+    """A short system name: ``gguf:/x/SmolLM2.Q4_1.gguf`` -> ``gguf:SmolLM2.Q4_1``."""
+    kind, _, model = spec.partition(":")
+    if kind == "gguf":
+        model = model.rsplit("/", 1)[-1].removesuffix(".gguf")
+    return f"{kind}:{model}" if model else kind
 
 
 def ranked_sources(assistant: Assistant, item: EvalItem, mode: str) -> list[str]:

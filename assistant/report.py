@@ -62,6 +62,23 @@ DEFINITIONS = (
     ),
     ("quote_verbatim_rate", "share of quotes found word for word in the cited source text."),
     ("latency_median_ms / latency_p95_ms", "median and 95th-percentile time per question, in ms."),
+    (
+        "citation_precision / citation_recall",
+        "ALCE-style: share of citations that support the sentence they follow / share of "
+        "sentences their citations support (lexical check, numbers exact).",
+    ),
+    (
+        "…_before_guard",
+        "generative backends: the same, on the answer as the model wrote it, each marker "
+        "quoting its whole passage (invented markers count as unsupported).",
+    ),
+    ("sentences_dropped_rate", "generated sentences the citation guard removed."),
+    (
+        "fallback_rate",
+        "answers where nothing generated survived, or the backend failed, so "
+        "the extractive answer was given.",
+    ),
+    ("first_token_median_ms", "median time to the model's first token."),
     ("questions", "number of questions the system was run on."),
 )
 

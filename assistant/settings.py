@@ -94,6 +94,41 @@ class RetrievalSettings(_Section):
     )
 
 
+class GenerationSettings(_Section):
+    """Generative backends (``llm`` other than ``extractive``) and the citation guard."""
+
+    base_url: str | None = Field(
+        None,
+        description="Server URL: an OpenAI-compatible API (vLLM, llama.cpp server, LM "
+        "Studio, hosted; e.g. http://127.0.0.1:8080/v1) or Ollama (default "
+        "http://127.0.0.1:11434). For openai: without it, OPENAI_BASE_URL or OpenAI's API.",
+    )
+    api_key: SecretStr | None = Field(
+        None, description="API key; for openai: without it, OPENAI_API_KEY, else none sent."
+    )
+    temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
+    max_tokens: int = Field(256, ge=16, le=4096, description="Longest answer, in tokens.")
+    timeout_s: float = Field(120.0, gt=0, description="Seconds to wait for the model.")
+    passages: int = Field(5, ge=1, le=20, description="Numbered passages given to the model.")
+    guard: bool = Field(
+        True, description="Check every sentence against its cited passage; drop the rest."
+    )
+    min_lexical: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="Guard: share of a sentence's content words found in its evidence.",
+    )
+    min_similarity: float = Field(
+        0.5, ge=-1, le=1, description="Guard: embedding similarity of sentence and evidence."
+    )
+    choices: list[str] = Field(
+        default_factory=list,
+        description="Extra backends offered in the web chat's answerer menu, e.g. "
+        "['ollama:mistral', 'openai:gpt-4o-mini'].",
+    )
+
+
 class WebSettings(_Section):
     """The web chat and HTTP API served by ``python -m assistant serve``."""
 
@@ -130,11 +165,17 @@ class Settings(BaseSettings):
     sources_dir: Path = Field(Path("sources"), description="Documents to index, with sources.toml.")
     index_dir: Path = Field(Path("index"), description="Where the built index is kept.")
     max_file_mb: float = Field(50.0, gt=0, description="Larger source files are skipped.")
-    llm: str = Field("extractive", description="Answer backend; 'extractive' needs no model.")
+    llm: str = Field(
+        "extractive",
+        pattern=r"^(extractive|(ollama|openai|gguf):.+)$",
+        description="Answer backend: 'extractive' (no model), 'ollama:<model>', "
+        "'openai:<model>' (any OpenAI-compatible server) or 'gguf:<path to .gguf file>'.",
+    )
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
     chroma: ChromaSettings = Field(default_factory=ChromaSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    generation: GenerationSettings = Field(default_factory=GenerationSettings)
     web: WebSettings = Field(default_factory=WebSettings)
 
     @classmethod

@@ -111,6 +111,7 @@ class ChatApp:
         messages: list[dict[str, Any]] | None,
         turns: list[dict[str, Any]] | None,
         conversation: list[dict[str, str]] | None,
+        backend: str | None = None,
     ) -> Iterator[tuple[Any, ...]]:
         """Stream one answer: chat, input box, panel, the two states, header, buttons."""
         messages = list(messages or [])
@@ -131,7 +132,7 @@ class ChatApp:
         draft = ""
         try:
             answer: Answer | None = None
-            for item in self.assistant.stream(question, conversation):
+            for item in self.assistant.stream(question, conversation, llm=backend or None):
                 if isinstance(item, Answer):
                     answer = item
                     break
@@ -147,7 +148,8 @@ class ChatApp:
             yield (messages, *keep)
             return
         language = answer.language or language
-        messages[-1] = {"role": "assistant", "content": answer_markdown(answer.text, turn)}
+        shown = answer_markdown(answer.text, turn) + _notes(answer, language)
+        messages[-1] = {"role": "assistant", "content": shown}
         turns.append(
             {"question": question, "answer": answer.to_dict(), "history": list(conversation)}
         )
@@ -193,6 +195,25 @@ class ChatApp:
         return sources_view(listing, language)
 
 
+def _notes(answer: Answer, language: str) -> str:
+    """What the reader should know about how this answer was made, in italics."""
+    notes = []
+    if answer.metadata.get("notice"):
+        notes.append(text(language, "backend_failed", reason=answer.metadata["notice"]))
+    elif answer.metadata.get("fallback"):
+        notes.append(text(language, "fallback"))
+    dropped = len((answer.metadata.get("guard") or {}).get("dropped", []))
+    if dropped and not answer.metadata.get("fallback"):
+        notes.append(text(language, "dropped", count=dropped))
+    return "".join(f"\n\n*{escape_markdown(note)}*" for note in notes)
+
+
+def backend_choices(assistant: Assistant) -> list[str]:
+    """The answerers the chat offers: extractive, the configured one, the extra choices."""
+    settings = assistant.settings
+    return list(dict.fromkeys(["extractive", settings.llm, *settings.generation.choices]))
+
+
 def create_chat(assistant: Assistant) -> gr.Blocks:
     """The Gradio Blocks of the web chat (not launched: :mod:`assistant.server` mounts it)."""
     app = ChatApp(assistant)
@@ -226,7 +247,20 @@ def create_chat(assistant: Assistant) -> gr.Blocks:
                         send = gr.Button(
                             text("fr", "send"), variant="primary", elem_id="send", scale=1
                         )
-                    clear = gr.Button(text("fr", "clear"), size="sm", elem_id="start-over")
+                    with gr.Row():
+                        clear = gr.Button(
+                            text("fr", "clear"), size="sm", elem_id="start-over", scale=2
+                        )
+                        choices = backend_choices(assistant)
+                        backend = gr.Dropdown(
+                            choices,
+                            value=assistant.settings.llm,
+                            show_label=False,
+                            container=False,
+                            interactive=len(choices) > 1,
+                            elem_id="backend",
+                            scale=1,
+                        )
                     with gr.Row(elem_id="examples"):
                         gr.Markdown(
                             f"{text('fr', 'examples')} · Examples", elem_classes=["examples-label"]
@@ -255,15 +289,12 @@ def create_chat(assistant: Assistant) -> gr.Blocks:
             "concurrency_id": "answer",
             "show_progress": "hidden",
         }
-        question.submit(
-            inputs=[question, chatbot, turns, conversation], api_name="ask", **answer_args
-        )
-        send.click(
-            inputs=[question, chatbot, turns, conversation], api_visibility="private", **answer_args
-        )
+        asked = [question, chatbot, turns, conversation, backend]
+        question.submit(inputs=asked, api_name="ask", **answer_args)
+        send.click(inputs=asked, api_visibility="private", **answer_args)
         for button in examples:
             button.click(
-                inputs=[button, chatbot, turns, conversation],
+                inputs=[button, chatbot, turns, conversation, backend],
                 api_visibility="private",
                 **answer_args,
             )

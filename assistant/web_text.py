@@ -38,6 +38,9 @@ UI: dict[str, dict[str, str]] = {
         "skipped": "Fichiers écartés",
         "no_index": "Aucun index : lancez `python -m assistant index`.",
         "translation_of": "traduction de {other}",
+        "backend_failed": "Modèle indisponible, réponse extractive : {reason}",
+        "fallback": "Réponse extractive : aucune phrase du modèle n'était appuyée par sa source.",
+        "dropped": "{count} phrase(s) du modèle retirée(s) : non appuyée(s) par leur source.",
     },
     "en": {
         "title": "Grand Poitiers ESS assistant",
@@ -70,6 +73,9 @@ UI: dict[str, dict[str, str]] = {
         "skipped": "Skipped files",
         "no_index": "No index: run `python -m assistant index`.",
         "translation_of": "translation of {other}",
+        "backend_failed": "Model unavailable, extractive answer: {reason}",
+        "fallback": "Extractive answer: no sentence of the model was supported by its source.",
+        "dropped": "{count} sentence(s) of the model removed: not supported by their source.",
     },
 }
 

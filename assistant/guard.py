@@ -1,0 +1,283 @@
+"""The citation guard: every generated sentence is checked against the passage it cites.
+
+A model's output is cut into claims (sentences with the ``[n]`` markers after them).
+Markers that name no passage are removed. For each claim, the sentences of each cited
+passage (alone, or two in a row) are tried as evidence; a claim is supported when
+
+- every number and every name it states appears in the evidence,
+- enough of its content words (stemmed, accents folded) appear there (``min_lexical``),
+- and its embedding is close to the evidence's (``min_similarity``).
+
+A supported claim is cited with its evidence span, verbatim with offsets, like an
+extractive answer; an unsupported one is dropped and reported, never shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from assistant.analysis import fold, terms
+from assistant.answers import Answer, Citation
+from assistant.documents import Document
+from assistant.embeddings import Embedder
+from assistant.phrases import NOT_FOUND
+from assistant.retrieval import Passage, ServingIndex
+from assistant.selector import numbers, question_entities
+from assistant.sentences import split_sentences
+
+_MARKERS = re.compile(r"(?:\s*\[\s*(?:passages?\s*)?\d+(?:\s*[,;]\s*\d+)*\s*\])+", re.IGNORECASE)
+_NUMBER = re.compile(r"\d+")
+_LEADING_PUNCT = re.compile(r"^\s*[.!?…]+")
+
+
+@dataclass
+class Evidence:
+    """The best span of one passage for one claim, and how well it supports it."""
+
+    passage: int  # 1-based passage number in the prompt
+    document: Document
+    start: int
+    end: int
+    lexical: float
+    similarity: float
+    problem: str = ""  # empty when the span supports the claim
+
+    @property
+    def supported(self) -> bool:
+        return not self.problem
+
+
+@dataclass
+class Claim:
+    """One sentence of the generated answer with the markers written after it."""
+
+    text: str
+    markers: list[int]  # the valid ones, each naming a passage
+    written: list[int] = field(default_factory=list)  # as the model wrote them
+    evidence: list[Evidence] = field(default_factory=list)  # supporting spans, best first
+    found: list[Evidence] = field(default_factory=list)  # best span of each cited passage
+    reason: str = ""  # why the guard dropped it; empty when kept
+    repaired: bool = False  # had no usable marker; the guard found its passage
+
+
+@dataclass
+class Review:
+    """The guard's verdict on one generated answer."""
+
+    raw: str
+    claims: list[Claim]
+    invented_markers: list[int]
+    abstained: bool
+
+    @property
+    def kept(self) -> list[Claim]:
+        return [c for c in self.claims if not c.reason]
+
+    @property
+    def dropped(self) -> list[Claim]:
+        return [c for c in self.claims if c.reason]
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "sentences": len(self.claims),
+            "kept": len(self.kept),
+            "dropped": [{"sentence": c.text, "reason": c.reason} for c in self.dropped],
+            "invented_markers": self.invented_markers,
+            "repaired": [c.text for c in self.claims if c.repaired and not c.reason],
+        }
+
+
+def parse_claims(raw: str) -> list[tuple[str, list[int]]]:
+    """``"A. [1] B [2]. C."`` -> ``[("A.", [1]), ("B.", [2]), ("C.", [])]``."""
+    segments: list[tuple[str, list[int]]] = []
+    position = 0
+    for match in _MARKERS.finditer(raw):
+        segments.append(
+            (raw[position : match.start()], [int(n) for n in _NUMBER.findall(match.group())])
+        )
+        position = match.end()
+    segments.append((raw[position:], []))
+    claims: list[tuple[str, list[int]]] = []
+    for text, markers in segments:
+        punct = _LEADING_PUNCT.match(text)
+        if punct and claims:  # "… en 2012 [1]." : the full stop belongs to the claim before
+            previous, previous_markers = claims[-1]
+            claims[-1] = (previous + punct.group().strip(), previous_markers)
+            text = text[punct.end() :]
+        spans = split_sentences(text)
+        for number, (start, end) in enumerate(spans):
+            sentence = " ".join(text[start:end].split())
+            if any(ch.isalnum() for ch in sentence):
+                last = number == len(spans) - 1
+                claims.append((sentence, markers if last else []))
+    return claims
+
+
+def says_not_found(raw: str) -> bool:
+    """Whether the model gave the fixed "not found" phrase (in either language)."""
+    folded = " ".join(fold(raw).split())
+    return not folded or any(fold(phrase).rstrip(".") in folded for phrase in NOT_FOUND.values())
+
+
+class CitationGuard:
+    """Checks generated claims against the passages they cite."""
+
+    def __init__(self, embedder: Embedder, *, min_lexical: float, min_similarity: float) -> None:
+        self.embedder = embedder
+        self.min_lexical = min_lexical
+        self.min_similarity = min_similarity
+
+    def review(
+        self, raw: str, passages: Sequence[Passage], language: str, index: ServingIndex
+    ) -> Review:
+        """Map markers to passages, find each claim's evidence, decide what stays."""
+        if says_not_found(raw):
+            return Review(raw=raw, claims=[], invented_markers=[], abstained=True)
+        parsed = parse_claims(raw)
+        invented = sorted(
+            {n for _, markers in parsed for n in markers if not 1 <= n <= len(passages)}
+        )
+        claims = [
+            Claim(text, [n for n in dict.fromkeys(markers) if 1 <= n <= len(passages)], markers)
+            for text, markers in parsed
+        ]
+        if not claims:
+            return Review(raw=raw, claims=[], invented_markers=invented, abstained=True)
+        vectors = self.embedder.embed([c.text for c in claims])
+        for claim, vector in zip(claims, vectors, strict=True):
+            cited = claim.markers or list(range(1, len(passages) + 1))
+            found = [
+                self.evidence(claim.text, language, n, passages[n - 1], vector, index)
+                for n in cited
+            ]
+            supporting = sorted(
+                (e for e in found if e.supported),
+                key=lambda e: e.lexical + e.similarity,
+                reverse=True,
+            )
+            if not claim.markers:
+                claim.repaired = bool(supporting)
+                supporting = supporting[:1]
+            claim.evidence = supporting
+            claim.found = found if claim.markers else []
+            if not supporting:
+                best = max(found, key=lambda e: e.lexical + e.similarity, default=None)
+                detail = best.problem if best else "no passage"
+                claim.reason = (
+                    detail
+                    if claim.markers
+                    else f"no citation, and no passage supports it ({detail})"
+                )
+        return Review(raw=raw, claims=claims, invented_markers=invented, abstained=False)
+
+    def evidence(
+        self,
+        claim: str,
+        language: str,
+        number: int,
+        passage: Passage,
+        vector: np.ndarray[Any, Any],
+        index: ServingIndex,
+    ) -> Evidence:
+        """The span of ``passage`` (one sentence or two in a row) that best supports ``claim``."""
+        doc = passage.document
+        chunk = passage.chunk
+        sentences = list(chunk.sentences)
+        first_row = index.sentence_rows[chunk.id]
+        rows = index.sentence_vectors[first_row : first_row + len(sentences)]
+        sims = rows @ vector
+        options: list[tuple[int, int, float]] = [
+            (i, i, float(sims[i])) for i in range(len(sentences))
+        ]
+        for i in range(len(sentences) - 1):
+            mean = rows[i] + rows[i + 1]
+            norm = float(np.linalg.norm(mean)) or 1.0
+            options.append((i, i + 1, float(mean @ vector) / norm))
+        best: Evidence | None = None
+        for i, j, similarity in options:
+            start, end = sentences[i][0], sentences[j][1]
+            candidate = self._judge(claim, language, number, doc, start, end, similarity)
+            if best is None or _rank(candidate) > _rank(best):
+                best = candidate
+        if best is None:  # a chunk always has a sentence; keep the type checker sure
+            best = Evidence(number, doc, chunk.start, chunk.end, 0.0, 0.0, "empty passage")
+        return best
+
+    def _judge(
+        self,
+        claim: str,
+        language: str,
+        number: int,
+        doc: Document,
+        start: int,
+        end: int,
+        similarity: float,
+    ) -> Evidence:
+        text = doc.text[start:end]
+        doc_language = doc.meta.language or language
+        wanted = set(terms(claim, language))
+        found = set(terms(text, doc_language)) | set(terms(text, language))
+        lexical = len(wanted & found) / len(wanted) if wanted else 1.0
+        evidence = Evidence(number, doc, start, end, round(lexical, 3), round(similarity, 3))
+        missing_numbers = numbers(claim) - numbers(text)
+        folded = fold(text)
+        missing_names = [n for n in question_entities(claim) if fold(n) not in folded]
+        if missing_numbers:
+            evidence.problem = f"numbers not in the passage: {', '.join(sorted(missing_numbers))}"
+        elif missing_names:
+            evidence.problem = f"names not in the passage: {', '.join(missing_names)}"
+        elif lexical < self.min_lexical:
+            evidence.problem = f"few of its words are in the passage ({lexical:.2f})"
+        elif similarity < self.min_similarity:
+            evidence.problem = f"its meaning is far from the passage ({similarity:.2f})"
+        return evidence
+
+
+def _rank(evidence: Evidence) -> tuple[bool, float]:
+    return (evidence.supported, evidence.lexical + evidence.similarity)
+
+
+def compose(review: Review, *, guarded: bool, question: str, language: str, kind: str) -> Answer:
+    """The ``Answer`` of a reviewed generation: kept claims (all of them when not
+    ``guarded``) with their evidence cited, numbered in order of first use."""
+    citations: list[Citation] = []
+    numbered: dict[tuple[str, int, int], int] = {}
+    parts: list[str] = []
+    for claim in review.claims:
+        if guarded and claim.reason:
+            continue
+        evidence = claim.evidence if guarded or claim.evidence else claim.found
+        markers = []
+        for e in evidence:
+            key = (e.document.id, e.start, e.end)
+            if key not in numbered:
+                numbered[key] = len(citations) + 1
+                score = (e.lexical + e.similarity) / 2
+                citations.append(Citation.quoting(numbered[key], e.document, e.start, e.end, score))
+            markers.append(numbered[key])
+        suffix = " ".join(f"[{n}]" for n in dict.fromkeys(markers))
+        parts.append(f"{claim.text} {suffix}".strip())
+    return Answer(
+        text=" ".join(parts),
+        citations=citations,
+        abstained=False,
+        language=language,
+        question=question,
+        kind=kind,
+    )
+
+
+def unguarded_view(review: Review, passages: Sequence[Passage]) -> dict[str, Any]:
+    """The answer as the model wrote it, each marker's quote its whole passage: what the
+    evaluation scores as "before the guard"."""
+    text = " ".join(
+        claim.text + "".join(f" [{n}]" for n in markers)
+        for claim, markers in ((c, c.written) for c in review.claims)
+    )
+    quotes = {str(n): p.chunk.text for n, p in enumerate(passages, start=1)}
+    return {"text": text, "quotes": quotes}
