@@ -92,10 +92,13 @@ def format_metrics(run: EvalRun) -> str:
 
 def _table(title: str, metrics: dict[str, dict[str, float]]) -> str:
     names = list(metrics)
-    keys: list[str] = list(next(iter(metrics.values())))
-    lines = [f"{title:28}" + "".join(f"{n:>14}" for n in names)]
+    # Every metric any system has (generative backends add their own), first seen first.
+    keys: list[str] = list(dict.fromkeys(k for values in metrics.values() for k in values))
+    width = max(14, *(len(n) + 2 for n in names))
+    lines = [f"{title:32}" + "".join(f"{n:>{width}}" for n in names)]
     for key in keys:
-        lines.append(f"{key:28}" + "".join(f"{_fmt(metrics[n][key]):>14}" for n in names))
+        cells = [_fmt(metrics[n][key]) if key in metrics[n] else "–" for n in names]
+        lines.append(f"{key:32}" + "".join(f"{c:>{width}}" for c in cells))
     return "\n".join(lines)
 
 

@@ -59,7 +59,7 @@ class GenerativeAnswerer:
                 raw += piece
                 yield piece
         generated = time.perf_counter() - started
-        review = self.guard.review(raw, passages, language, index)
+        review = self.guard.review(raw, passages, language, index, question)
         answer = self.finish(review, question, language, extractive)
         answer.metadata.update(
             {

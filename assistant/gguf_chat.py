@@ -57,6 +57,9 @@ class GGUFChatModel(BaseChatModel):
 
     path: str
     max_new_tokens: int = 256
+    # 1.0: a penalty on repeated tokens also penalises copying the passages (the prompt is
+    # part of the sequence), and grounded answers are mostly copied words.
+    repetition_penalty: float = 1.0
 
     @property
     def _llm_type(self) -> str:
@@ -95,6 +98,7 @@ class GGUFChatModel(BaseChatModel):
             **encoded,
             "max_new_tokens": self.max_new_tokens,
             "do_sample": False,
+            "repetition_penalty": self.repetition_penalty,
             "streamer": streamer,
             "pad_token_id": tokenizer.eos_token_id,
         }

@@ -1,11 +1,12 @@
 """The citation guard: every generated sentence is checked against the passage it cites.
 
 A model's output is cut into claims (sentences with the ``[n]`` markers after them).
-Markers that name no passage are removed. For each claim, the sentences of each cited
-passage (alone, or two in a row) are tried as evidence; a claim is supported when
+Markers that name no passage are removed. For each claim, each sentence of each cited
+passage is tried as evidence; a claim is supported by one sentence when
 
 - every number and every name it states appears in the evidence,
-- enough of its content words (stemmed, accents folded) appear there (``min_lexical``),
+- enough of its content words appear there (``min_lexical``), both as stems and as
+  words (accents folded),
 - and its embedding is close to the evidence's (``min_similarity``).
 
 A supported claim is cited with its evidence span, verbatim with offsets, like an
@@ -21,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.analysis import fold, terms
+from assistant.analysis import fold, is_stop_word, terms, words
 from assistant.answers import Answer, Citation
 from assistant.documents import Document
 from assistant.embeddings import Embedder
@@ -133,7 +134,12 @@ class CitationGuard:
         self.min_similarity = min_similarity
 
     def review(
-        self, raw: str, passages: Sequence[Passage], language: str, index: ServingIndex
+        self,
+        raw: str,
+        passages: Sequence[Passage],
+        language: str,
+        index: ServingIndex,
+        question: str = "",
     ) -> Review:
         """Map markers to passages, find each claim's evidence, decide what stays."""
         if says_not_found(raw):
@@ -173,6 +179,9 @@ class CitationGuard:
                     if claim.markers
                     else f"no citation, and no passage supports it ({detail})"
                 )
+            empty = not_a_claim(claim.text, question, language)
+            if empty:  # supported or not, it tells the reader nothing
+                claim.reason, claim.evidence, claim.repaired = empty, [], False
         return Review(raw=raw, claims=claims, invented_markers=invented, abstained=False)
 
     def evidence(
@@ -184,24 +193,20 @@ class CitationGuard:
         vector: np.ndarray[Any, Any],
         index: ServingIndex,
     ) -> Evidence:
-        """The span of ``passage`` (one sentence or two in a row) that best supports ``claim``."""
+        """The sentence of ``passage`` that best supports ``claim``.
+
+        One sentence, not two: words of a claim scattered over two sentences (a title and
+        a date) would "support" a claim that relates them wrongly.
+        """
         doc = passage.document
         chunk = passage.chunk
         sentences = list(chunk.sentences)
         first_row = index.sentence_rows[chunk.id]
         rows = index.sentence_vectors[first_row : first_row + len(sentences)]
         sims = rows @ vector
-        options: list[tuple[int, int, float]] = [
-            (i, i, float(sims[i])) for i in range(len(sentences))
-        ]
-        for i in range(len(sentences) - 1):
-            mean = rows[i] + rows[i + 1]
-            norm = float(np.linalg.norm(mean)) or 1.0
-            options.append((i, i + 1, float(mean @ vector) / norm))
         best: Evidence | None = None
-        for i, j, similarity in options:
-            start, end = sentences[i][0], sentences[j][1]
-            candidate = self._judge(claim, language, number, doc, start, end, similarity)
+        for (start, end), similarity in zip(sentences, sims, strict=True):
+            candidate = self._judge(claim, language, number, doc, start, end, float(similarity))
             if best is None or _rank(candidate) > _rank(best):
                 best = candidate
         if best is None:  # a chunk always has a sentence; keep the type checker sure
@@ -220,9 +225,16 @@ class CitationGuard:
     ) -> Evidence:
         text = doc.text[start:end]
         doc_language = doc.meta.language or language
-        wanted = set(terms(claim, language))
+        # Every occurrence counts: a word the claim repeats weighs as often as it appears.
+        wanted = terms(claim, language)
         found = set(terms(text, doc_language)) | set(terms(text, language))
-        lexical = len(wanted & found) / len(wanted) if wanted else 1.0
+        stemmed = sum(t in found for t in wanted) / len(wanted) if wanted else 1.0
+        # Stems alone are lenient ("équipés" meets "équipements"): the words themselves,
+        # accents folded, must be there too.
+        claim_words = [w for w in words(fold(claim)) if len(w) > 1 and not is_stop_word(w)]
+        text_words = set(words(fold(text)))
+        exact = sum(w in text_words for w in claim_words) / len(claim_words) if claim_words else 1.0
+        lexical = min(stemmed, exact)
         evidence = Evidence(number, doc, start, end, round(lexical, 3), round(similarity, 3))
         missing_numbers = numbers(claim) - numbers(text)
         folded = fold(text)
@@ -236,6 +248,21 @@ class CitationGuard:
         elif similarity < self.min_similarity:
             evidence.problem = f"its meaning is far from the passage ({similarity:.2f})"
         return evidence
+
+
+def not_a_claim(text: str, question: str, language: str) -> str:
+    """Why ``text`` is no answer at all (a question, the question restated, a fragment),
+    or "" when it states something. Small models echo the question or the prompt, and
+    such echoes are trivially "supported" by passages that share its words."""
+    if text.rstrip().endswith("?"):
+        return "a question, not an answer"
+    said = set(terms(text, language))
+    if len(said) < 2:
+        return "too short to state anything"
+    asked = set(terms(question, language)) if question else set()
+    if asked and said <= asked:
+        return "says nothing the question does not"
+    return ""
 
 
 def _rank(evidence: Evidence) -> tuple[bool, float]:

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from assistant.analysis import fold, normalise_numbers
+from assistant.analysis import fold, is_stop_word, normalise_numbers
 
 _SPACE = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w%€.' ]+")
@@ -94,10 +94,14 @@ def claims(text: str) -> list[tuple[str, list[int]]]:
 
 
 def supports(evidence: str, claim: str, threshold: float = 0.8) -> bool:
-    """Whether ``evidence`` backs ``claim``: most of the claim's words are in it, and every
-    number of the claim is. A lexical stand-in for ALCE's entailment model, exact for
-    quoted sentences and strict for paraphrases."""
-    claim_words = [w for w in normalise(claim).split() if len(w) > 2 or w.isdigit()]
+    """Whether ``evidence`` backs ``claim``: most of the claim's content words (stop words
+    aside) are in it, and every number of the claim is. A lexical stand-in for ALCE's
+    entailment model, exact for quoted sentences and strict for paraphrases."""
+    claim_words = [
+        w
+        for w in normalise(claim).split()
+        if any(ch.isdigit() for ch in w) or (len(w) > 1 and not is_stop_word(w.strip(".'")))
+    ]
     if not claim_words:
         return True
     found = set(normalise(evidence).split())

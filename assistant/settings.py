@@ -114,7 +114,7 @@ class GenerationSettings(_Section):
         True, description="Check every sentence against its cited passage; drop the rest."
     )
     min_lexical: float = Field(
-        0.6,
+        0.8,
         ge=0,
         le=1,
         description="Guard: share of a sentence's content words found in its evidence.",

@@ -45,7 +45,7 @@ class ReplayServer:
             def log_message(self, format: str, *args: Any) -> None:  # quiet tests
                 return
 
-            def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+            def do_POST(self) -> None:
                 if self.path.rstrip("/") != "/v1/chat/completions":
                     self.send_error(404, "unknown endpoint")
                     return
@@ -72,7 +72,9 @@ class ReplayServer:
                 self.end_headers()
                 pieces = [reply[i : i + 12] for i in range(0, len(reply), 12)]
                 for n, piece in enumerate(pieces):
-                    delta = {"role": "assistant", "content": piece} if n == 0 else {"content": piece}
+                    delta = (
+                        {"role": "assistant", "content": piece} if n == 0 else {"content": piece}
+                    )
                     self._event(_chunk(model, delta, None))
                 self._event(_chunk(model, {}, "stop"))
                 self.wfile.write(b"data: [DONE]\n\n")

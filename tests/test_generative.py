@@ -18,7 +18,6 @@ from assistant.embeddings import Embedder
 from assistant.evaluation import evaluate
 from assistant.guard import parse_claims, says_not_found
 from assistant.llm import BackendError, parse_backend
-from assistant.metrics import supports
 from assistant.questionset import EvalItem, QuestionSet
 from assistant.settings import Settings
 from tests.conftest import SOURCES, free_port
@@ -182,9 +181,11 @@ def test_evaluation_reports_each_backend_before_and_after_the_guard(
         EvalItem("usines", "Combien de structures sont accueillies aux Usines ?", ("trentaine",)),
         EvalItem("farci", "Tu peux me donner la recette du farci poitevin ?", answerable=False),
     ]
-    spec = f"openai:replayed-model"
+    spec = "openai:replayed-model"
     run = evaluate(
-        Assistant(openai.settings.model_copy(update={"llm": "extractive"}), embedder=openai.embedder),
+        Assistant(
+            openai.settings.model_copy(update={"llm": "extractive"}), embedder=openai.embedder
+        ),
         QuestionSet("mini", Path("mini.jsonl"), items),
         baseline=False,
         backends=[spec],

