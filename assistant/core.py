@@ -26,7 +26,7 @@ from assistant.generative import GenerativeAnswerer
 from assistant.glossary import Glossary
 from assistant.guard import CitationGuard
 from assistant.indexer import BuildReport, build_index
-from assistant.llm import Backend, chat_model, parse_backend
+from assistant.llm import Backend, BackendError, backend_hint, chat_model, parse_backend
 from assistant.phrases import EMPTY_QUESTION, say
 from assistant.questions import question_type
 from assistant.retrieval import HybridRetriever, Retrieval, ServingIndex
@@ -251,8 +251,10 @@ class Assistant:
         except Exception as exc:  # the promise: a broken backend never stops the answers
             log.warning("backend %s failed, answering extractively: %s", backend.spec, exc)
             answer = extractive()
+            fix = "" if isinstance(exc, BackendError) else f" {backend_hint(backend, generation)}"
             answer.metadata["notice"] = (
-                f"{backend.spec} could not answer ({describe(exc)}); this is the extractive answer."
+                f"{backend.spec} could not answer ({describe(exc)}).{fix} "
+                "This is the extractive answer."
             )
             answer.metadata["llm_error"] = describe(exc)
             return answer

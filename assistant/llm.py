@@ -55,6 +55,23 @@ def parse_backend(spec: str) -> Backend:
     return Backend(kind, model.strip())
 
 
+def backend_hint(backend: Backend, settings: GenerationSettings) -> str:
+    """What to check when ``backend`` fails at run time (down, wrong URL, bad key)."""
+    if backend.kind == "ollama":
+        url = settings.base_url or OLLAMA_URL
+        return (
+            f"Is Ollama running at {url} with the model pulled (`ollama serve`, "
+            f"`ollama pull {backend.model}`)? Set ASSISTANT_GENERATION__BASE_URL otherwise."
+        )
+    if backend.kind == "openai":
+        url = settings.base_url or "OPENAI_BASE_URL / api.openai.com"
+        return (
+            f"Is the server at {url} up and serving {backend.model!r}? Check "
+            "ASSISTANT_GENERATION__BASE_URL and ASSISTANT_GENERATION__API_KEY."
+        )
+    return f"Check that {backend.model} is a GGUF model file that transformers can load."
+
+
 _MODELS: dict[tuple[str, str, str], BaseChatModel] = {}
 _MODELS_LOCK = threading.Lock()
 

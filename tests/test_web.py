@@ -23,7 +23,7 @@ import pytest
 from gradio_client import Client
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.conftest import REPO, SOURCES, free_port
+from tests.conftest import REPO, SOURCES, free_port, stop
 
 pytestmark = pytest.mark.slow
 
@@ -73,11 +73,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         _wait_healthy(url, proc, log, timeout=240)
         yield Server(url, feedback, log)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
