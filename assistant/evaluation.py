@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.metrics import (
     answer_words,
     citation_scores,
+    claim_scores,
     contains_any,
     hit_at_k,
     percentile,
@@ -221,9 +222,12 @@ def run_assistant(assistant: Assistant, item: EvalItem, llm: str | None = None) 
     )
     unguarded = answer.metadata.get("unguarded")
     if unguarded:
+        from assistant.guard import parse_claims
+
         quotes = {int(n): q for n, q in unguarded["quotes"].items()}
         record.unguarded_answer = unguarded["text"]
-        before = citation_scores(unguarded["text"], quotes)
+        # Every sentence the model wrote counts, those it left without a marker included.
+        before = claim_scores(parse_claims(unguarded["text"]), quotes)
         record.citation_precision_unguarded, record.citation_recall_unguarded = before
     guard = answer.metadata.get("guard") or {}
     record.sentences = int(guard.get("sentences", 0))

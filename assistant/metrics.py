@@ -115,8 +115,15 @@ def supports(evidence: str, claim: str, threshold: float = 0.8) -> bool:
 def citation_scores(text: str, quotes: dict[int, str]) -> tuple[float, float]:
     """ALCE citation precision (a citation supports the sentence it is attached to) and
     recall (a sentence is supported by its citations taken together); 1.0 when there is
-    nothing to score."""
-    pairs = claims(text)
+    nothing to score. Sentences are those followed by markers (see :func:`claims`)."""
+    return claim_scores(claims(text), quotes)
+
+
+def claim_scores(
+    pairs: Sequence[tuple[str, Sequence[int]]], quotes: dict[int, str]
+) -> tuple[float, float]:
+    """:func:`citation_scores` of given ``(sentence, markers)`` pairs, where a sentence
+    without markers counts as unsupported."""
     if not pairs:
         return 1.0, 1.0
     supported_sentences = 0
