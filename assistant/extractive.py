@@ -156,19 +156,8 @@ class ExtractiveAnswerer:
             if len(leads) == 2:
                 break
         citations = [_citation(n, c) for n, c in enumerate(leads, start=1)]
-        text = say(NOT_FOUND, language)
-        if citations:
-            markers = ", ".join(f"[{c.n}]" for c in citations)
-            text += " " + say(LEADS, language, markers=markers)
         best = candidates[0].score if candidates else 0.0
-        return Answer(
-            text=text,
-            citations=citations,
-            abstained=True,
-            language=language,
-            question=question,
-            confidence=best,
-        )
+        return not_found(question, language, citations, confidence=best)
 
     def _candidates(self, passages: Sequence[Passage], index: ServingIndex) -> list[Candidate]:
         out: list[Candidate] = []
@@ -198,6 +187,30 @@ class ExtractiveAnswerer:
         if len({c.doc_id for c in chosen}) == 1:
             chosen.sort(key=lambda c: c.start)
         return chosen
+
+
+def not_found(
+    question: str,
+    language: str,
+    leads: Sequence[Citation],
+    *,
+    confidence: float = 0.0,
+    kind: str = "extractive",
+) -> Answer:
+    """The "not found" answer, its ``leads`` (numbered from 1) cited as closest passages."""
+    text = say(NOT_FOUND, language)
+    if leads:
+        markers = ", ".join(f"[{c.n}]" for c in leads)
+        text += " " + say(LEADS, language, markers=markers)
+    return Answer(
+        text=text,
+        citations=list(leads),
+        abstained=True,
+        language=language,
+        question=question,
+        kind=kind,
+        confidence=confidence,
+    )
 
 
 def _grounded(

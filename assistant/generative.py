@@ -12,9 +12,9 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING
 
 from assistant.answers import Answer
+from assistant.extractive import not_found
 from assistant.guard import CitationGuard, Review, compose, unguarded_view
 from assistant.llm import Backend
-from assistant.phrases import LEADS, NOT_FOUND, say
 from assistant.prompts import messages
 from assistant.retrieval import Retrieval, ServingIndex
 from assistant.settings import GenerationSettings
@@ -84,7 +84,8 @@ class GenerativeAnswerer:
         """The answer to show for ``review``: checked claims, an abstention, or a fallback."""
         kind = self.backend.spec
         if review.abstained:
-            return _abstention(extractive(), question, language, kind)
+            # The model found no answer: say so, the extractive passages as leads.
+            return not_found(question, language, extractive().citations[:2], kind=kind)
         answer = compose(
             review, guarded=self.settings.guard, question=question, language=language, kind=kind
         )
@@ -97,20 +98,3 @@ class GenerativeAnswerer:
             "this is the extractive answer"
         )
         return fallback
-
-
-def _abstention(extractive: Answer, question: str, language: str, kind: str) -> Answer:
-    """The model found no answer: say so, with the extractive answer's passages as leads."""
-    citations = extractive.citations[:2]
-    text = say(NOT_FOUND, language)
-    if citations:
-        markers = ", ".join(f"[{c.n}]" for c in citations)
-        text += " " + say(LEADS, language, markers=markers)
-    return Answer(
-        text=text,
-        citations=citations,
-        abstained=True,
-        language=language,
-        question=question,
-        kind=kind,
-    )
