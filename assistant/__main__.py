@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -62,7 +63,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     web = settings.web
     host = "0.0.0.0" if args.expose and not args.host else (args.host or web.host)
-    serve(Assistant(settings), host, args.port or web.port)
+    if args.workers > 1:
+        # Worker processes build their settings from the environment: hand the flags on.
+        os.environ["ASSISTANT_SOURCES_DIR"] = str(settings.sources_dir)
+        os.environ["ASSISTANT_INDEX_DIR"] = str(settings.index_dir)
+        os.environ["ASSISTANT_LLM"] = settings.llm
+    serve(Assistant(settings), host, args.port or web.port, workers=args.workers)
     return 0
 
 
@@ -84,6 +90,13 @@ def _cmd_feedback(args: argparse.Namespace) -> int:
 
 
 _LLM_HELP = "answer backend: extractive (default), ollama:<model>, openai:<model>, gguf:<file.gguf>"
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {number}")
+    return number
 
 
 def _add_folders(parser: argparse.ArgumentParser) -> None:
@@ -139,6 +152,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="listen on all addresses (0.0.0.0); needs ASSISTANT_WEB__TOKEN",
     )
     serve.add_argument("--llm", metavar="BACKEND", help=_LLM_HELP + " (the chat's default)")
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="worker processes sharing the port (default 1; see docs/deployment.md)",
+    )
     _add_folders(serve)
     serve.set_defaults(func=_cmd_serve)
 

@@ -118,6 +118,38 @@ class Embedder:
         out: Vectors = np.asarray(vectors, dtype=np.float32)
         return out
 
+    def embed_with_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[Vectors, list[Vectors | None]]:
+        """Embed ``texts`` and, from the same model pass, a vector for each character span.
+
+        A span's vector is the normalised mean of the contextual token vectors inside it:
+        what the model's mean pooling would give for the span, read in its context. Returns
+        the text vectors and, per text, a ``(len(spans), dim)`` array (NaN rows for spans
+        past the model's window), or None where tokens cannot be mapped back to characters;
+        the caller embeds those spans alone.
+        """
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        outputs: Any = self.model.encode(
+            list(texts), batch_size=self.settings.batch_size, output_value=None
+        )
+        tokenizer = self._fast_tokenizer()
+        encodings = (
+            tokenizer.encode_batch(list(texts), add_special_tokens=False)
+            if tokenizer is not None
+            else [None] * len(texts)
+        )
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        per_text: list[Vectors | None] = []
+        for row, (output, encoding, text_spans) in enumerate(
+            zip(outputs, encodings, spans, strict=True)
+        ):
+            vectors[row] = output["sentence_embedding"].float().numpy()
+            per_text.append(_pool_spans(output, encoding, text_spans))
+        self.texts_embedded += len(texts)
+        return vectors, per_text
+
     def embed_query(self, text: str) -> Vectors:
         """Embed one question; returns a ``(dim,)`` vector."""
         vector: Vectors = self.embed([text])[0]
@@ -147,3 +179,25 @@ class Embedder:
                 tokenizer.no_padding()
                 self._tokenizer = tokenizer
             return self._tokenizer
+
+
+def _pool_spans(output: Any, encoding: Any, spans: Sequence[tuple[int, int]]) -> Vectors | None:
+    """Mean of the token vectors whose first character lies in each span, normalised."""
+    if encoding is None or not spans:
+        return None
+    length = int(output["attention_mask"].sum())  # texts shorter than their batch are padded
+    ids = output["input_ids"][:length].tolist()
+    inner = ids[1:-1]  # the model's pass adds [CLS] ... [SEP]; the offsets have neither
+    if inner != encoding.ids[: len(inner)]:
+        return None  # another tokenisation than the one offsets came from: do not guess
+    tokens = output["token_embeddings"][1 : length - 1].float().numpy()
+    starts = np.asarray([start for start, _ in encoding.offsets[: len(inner)]])
+    pooled = np.zeros((len(spans), tokens.shape[1]), dtype=np.float32)
+    for row, (start, end) in enumerate(spans):
+        inside = (starts >= start) & (starts < end)
+        if not inside.any():
+            pooled[row] = np.nan  # cut off by the model's window: the caller embeds it alone
+            continue
+        mean = tokens[inside].mean(axis=0)
+        pooled[row] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+    return pooled

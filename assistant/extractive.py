@@ -14,6 +14,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from assistant.analysis import fold, terms
 from assistant.answers import Answer, Citation
 from assistant.concepts import concept_weights, coverage
@@ -109,7 +111,7 @@ class ExtractiveAnswerer:
         if not candidates:
             return []
         rows = [index.sentence_rows[c.passage.chunk.id] + c.number for c in candidates]
-        dense = index.sentence_vectors[rows] @ retrieval.query_vector
+        dense = index.sentence_vectors[rows].astype(np.float32) @ retrieval.query_vector
         concepts = retrieval.concepts
         weights = concept_weights(concepts, index.idf)
         asked_numbers = numbers(question)

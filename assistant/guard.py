@@ -203,7 +203,7 @@ class CitationGuard:
         sentences = list(chunk.sentences)
         first_row = index.sentence_rows[chunk.id]
         rows = index.sentence_vectors[first_row : first_row + len(sentences)]
-        sims = rows @ vector
+        sims = np.asarray(rows, dtype=np.float32) @ vector
         best: Evidence | None = None
         for (start, end), similarity in zip(sentences, sims, strict=True):
             candidate = self._judge(claim, language, number, doc, start, end, float(similarity))

@@ -19,7 +19,7 @@ from assistant.analysis import terms
 from assistant.chunking import Chunk, chunk_document
 from assistant.corpus import load_corpus
 from assistant.documents import Document, SkippedFile
-from assistant.embeddings import Embedder
+from assistant.embeddings import Embedder, Vectors
 from assistant.keyword import KeywordIndex
 from assistant.settings import Settings
 from assistant.snapshot import (
@@ -56,12 +56,14 @@ class BuildReport:
     seconds: float = 0.0
     chunks_embedded: int = 0
     chunks_removed: int = 0
-    sentences_embedded: int = 0
+    sentences_embedded: int = 0  # sentences given new vectors (pooled or alone)
+    sentences_alone: int = 0  # of those, embedded in a model pass of their own
     generation: str = ""
     changed: bool = False
     added_ids: list[str] = field(default_factory=list)
     updated_ids: list[str] = field(default_factory=list)
     removed_ids: list[str] = field(default_factory=list)
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per build stage
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -84,6 +86,7 @@ def fingerprint(settings: Settings) -> dict[str, Any]:
         "model": settings.embedding.model,
         "max_tokens": settings.chunking.max_tokens,
         "min_tokens": settings.chunking.min_tokens,
+        "sentence_vectors": settings.embedding.sentence_vectors,
     }
 
 
@@ -139,13 +142,18 @@ def _build(
     reusable = old is not None and old.fingerprint == wanted
     previous_docs = {d.meta.file: d for d in old.documents} if old and reusable else {}
 
+    stages: dict[str, float] = {}
+    clock = _Stopwatch(stages)
     corpus = load_corpus(
         settings.sources_dir,
         max_bytes=int(settings.max_file_mb * 1024 * 1024),
         previous=previous_docs,
     )
+    clock.lap("load")
     chunks = _chunk_all(settings, embedder, corpus.documents, old if reusable else None)
+    clock.lap("chunk")
     report = _diff(old if reusable else None, corpus.documents, chunks)
+    report.stages = stages
     report.skipped = corpus.skipped
     report.documents = len(corpus.documents)
     report.chunks = sum(len(c) for c in chunks.values())
@@ -177,6 +185,7 @@ def _build(
 
     generation = _new_generation_name()
     chunk_by_id = {c.id: c for doc_chunks in chunks.values() for c in doc_chunks}
+    clock.lap("diff")
     try:
         if current is not None and reusable:
             collection = store.copy(current, generation)
@@ -184,8 +193,17 @@ def _build(
             collection = store.open(generation, create=True)
         collection.delete(to_remove)
         collection.update_metadata(to_update, [new_meta[cid] for cid in to_update])
-        _embed_and_add(embedder, collection, [chunk_by_id[c] for c in to_add], new_meta, progress)
+        clock.lap("copy")
+        pooled = _embed_and_add(
+            embedder,
+            collection,
+            [chunk_by_id[c] for c in to_add],
+            new_meta,
+            progress,
+            sentences=settings.embedding.sentence_vectors == "pooled",
+        )
         store.close(generation)
+        clock.lap("embed")
         built_at = datetime.now(UTC).isoformat(timespec="seconds")
         snapshot = Snapshot(
             generation=generation,
@@ -199,13 +217,16 @@ def _build(
         target = generation_dir(index_dir, generation)
         target.mkdir(parents=True, exist_ok=True)
         previous_dir = generation_dir(index_dir, current) if current and reusable else None
-        reused = write_sentence_vectors(
-            target, snapshot, embedder, old if reusable else None, previous_dir, progress
+        reused, report.sentences_alone = write_sentence_vectors(
+            target, snapshot, embedder, old if reusable else None, previous_dir, progress, pooled
         )
         report.sentences_embedded = len(snapshot.sentence_keys) - reused
+        clock.lap("sentences")
         keyword_index(snapshot).save(target)
+        clock.lap("keyword")
         # state.json last: a generation without it is incomplete and never served.
         snapshot.save(target)
+        clock.lap("save")
     except BaseException:
         # Whatever failed, the generation being served is untouched; drop the partial one.
         store.close(generation)
@@ -213,12 +234,26 @@ def _build(
         raise
     write_atomic(index_dir / CURRENT_FILE, generation + "\n")
     _prune(settings, store, keep={generation, current} - {None})
+    clock.lap("switch")
     report.generation = generation
     report.changed = True
     report.chunks_embedded = len(to_add)
     report.chunks_removed = len(to_remove)
     report.seconds = time.perf_counter() - started
     return report
+
+
+class _Stopwatch:
+    """Adds the seconds since the last lap to ``stages[name]``."""
+
+    def __init__(self, stages: dict[str, float]) -> None:
+        self.stages = stages
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.stages[name] = self.stages.get(name, 0.0) + now - self.last
+        self.last = now
 
 
 def _indexed_at(documents: list[Document], old: Snapshot | None, now: str) -> dict[str, str]:
@@ -250,25 +285,43 @@ def write_sentence_vectors(
     old: Snapshot | None,
     old_dir: Path | None,
     progress: bool | None,
-) -> int:
-    """Embed every sentence once, at index time, so answering needs only the question's
-    embedding. Vectors of sentences already in ``old`` are copied. Returns how many."""
+    pooled: dict[str, Vectors] | None = None,
+) -> tuple[int, int]:
+    """Write a vector for every sentence, so answering needs only the question's embedding.
+
+    Vectors come from ``pooled`` (made in the chunks' own model pass), else from ``old``
+    (sentences already indexed), else from embedding the sentence alone. Returns how many
+    were reused from ``old`` and how many were embedded alone.
+    """
     keys = snapshot.sentence_keys
     dim = embedder.dimension
     vectors = np.zeros((len(keys), dim), dtype=np.float16)
-    reused_rows: dict[tuple[str, int], int] = {}
+    done = np.zeros(len(keys), dtype=bool)
+    reused = 0
+    if pooled:
+        for row, (chunk_id, number) in enumerate(keys):
+            chunk_vectors = pooled.get(chunk_id)
+            if chunk_vectors is not None and not np.isnan(chunk_vectors[number]).any():
+                vectors[row] = chunk_vectors[number]
+                done[row] = True
     if old is not None and old_dir is not None and (old_dir / SENTENCES_FILE).exists():
         old_vectors = np.load(old_dir / SENTENCES_FILE, mmap_mode="r")
         old_rows = {key: row for row, key in enumerate(old.sentence_keys)}
-        for row, key in enumerate(keys):
-            if key in old_rows:
-                vectors[row] = old_vectors[old_rows[key]]
-                reused_rows[key] = row
-    missing = [row for row, key in enumerate(keys) if key not in reused_rows]
+        pairs = [
+            (row, old_rows[key])
+            for row, key in enumerate(keys)
+            if not done[row] and key in old_rows
+        ]
+        if pairs:
+            new_rows, from_rows = (np.asarray(side) for side in zip(*pairs, strict=True))
+            vectors[new_rows] = old_vectors[from_rows]
+            done[new_rows] = True
+            reused = len(pairs)
+    missing = np.flatnonzero(~done)
     texts = [snapshot.sentence_text(keys[row]) for row in missing]
     from tqdm import tqdm
 
-    disable = None if progress is None else not progress
+    disable = None if progress is None or len(missing) == 0 else not progress
     with tqdm(total=len(missing), desc="sentences", unit="sent", disable=disable) as bar:
         for start in range(0, len(missing), _EMBED_BATCH * 4):
             rows = missing[start : start + _EMBED_BATCH * 4]
@@ -277,7 +330,7 @@ def write_sentence_vectors(
     tmp = target / f".{SENTENCES_FILE}.tmp.npy"
     np.save(tmp, vectors)
     tmp.replace(target / SENTENCES_FILE)
-    return len(reused_rows)
+    return reused, len(missing)
 
 
 def _load_previous(settings: Settings, store: ChromaStore, current: str | None) -> Snapshot | None:
@@ -338,9 +391,14 @@ def _embed_and_add(
     new_chunks: Sequence[Chunk],
     metadata: dict[str, Metadata],
     progress: bool | None,
-) -> None:
+    *,
+    sentences: bool,
+) -> dict[str, Vectors]:
+    """Embed and store ``new_chunks``; with ``sentences``, also return each chunk's sentence
+    vectors pooled from the same model pass (chunk id -> one row per sentence)."""
+    pooled: dict[str, Vectors] = {}
     if not new_chunks:
-        return
+        return pooled
     from tqdm import tqdm
 
     # Longest first keeps padding low inside each model batch.
@@ -349,7 +407,14 @@ def _embed_and_add(
     with tqdm(total=len(ordered), desc="embedding", unit="chunk", disable=disable) as bar:
         for start in range(0, len(ordered), _EMBED_BATCH):
             batch = ordered[start : start + _EMBED_BATCH]
-            vectors = embedder.embed([c.embed_text for c in batch])
+            texts = [c.embed_text for c in batch]
+            if sentences:
+                vectors, spans = embedder.embed_with_spans(
+                    texts, [_sentence_spans(c) for c in batch]
+                )
+                pooled.update((c.id, v) for c, v in zip(batch, spans, strict=True) if v is not None)
+            else:
+                vectors = embedder.embed(texts)
             collection.add(
                 [c.id for c in batch],
                 vectors,
@@ -357,6 +422,13 @@ def _embed_and_add(
                 [metadata[c.id] for c in batch],
             )
             bar.update(len(batch))
+    return pooled
+
+
+def _sentence_spans(chunk: Chunk) -> list[tuple[int, int]]:
+    """The chunk's sentences as character spans of its ``embed_text`` (title first)."""
+    offset = len(chunk.embed_text) - len(chunk.text) - chunk.start
+    return [(start + offset, end + offset) for start, end in chunk.sentences]
 
 
 def _new_generation_name() -> str:

@@ -65,10 +65,10 @@ class ServingIndex:
         return {chunk.id: row for row, chunk in enumerate(self.snapshot.all_chunks)}
 
     @cached_property
-    def sentence_vectors(self) -> npt.NDArray[np.float32]:
-        vectors: npt.NDArray[np.float32] = np.load(self.directory / SENTENCES_FILE).astype(
-            np.float32
-        )
+    def sentence_vectors(self) -> npt.NDArray[np.float16]:
+        """Every sentence's vector (float16), memory-mapped: a question reads a few dozen
+        rows, and processes serving the same generation share the pages."""
+        vectors: npt.NDArray[np.float16] = np.load(self.directory / SENTENCES_FILE, mmap_mode="r")
         return vectors
 
     @cached_property

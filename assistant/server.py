@@ -187,13 +187,35 @@ def create_app(assistant: Assistant) -> FastAPI:
     return app
 
 
-def serve(assistant: Assistant, host: str, port: int) -> None:
-    """Build the index if there is none, then serve until interrupted."""
+def serve(assistant: Assistant, host: str, port: int, *, workers: int = 1) -> None:
+    """Build the index if there is none, then serve until interrupted.
+
+    With ``workers`` > 1, uvicorn starts that many processes, each with its own
+    :class:`Assistant` made from the environment (``ASSISTANT_*``), sharing the port, the
+    index folder and, in server mode, the Chroma server.
+    """
     import uvicorn
 
     web = assistant.settings.web
     check_exposure(host, web.token.get_secret_value() if web.token else None)
     assistant.ensure_index()
-    app = create_app(assistant)
     print(f"Poitiers ESS assistant: http://{host}:{port}/  (API docs: /docs)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "timeout_graceful_shutdown": 5,
+    }
+    if workers > 1:
+        uvicorn.run("assistant.server:worker_app", factory=True, workers=workers, **options)
+    else:
+        uvicorn.run(create_app(assistant), **options)
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process (``serve --workers``): settings from the environment."""
+    from assistant.core import Assistant
+
+    assistant = Assistant()
+    assistant.ensure_index()
+    return create_app(assistant)

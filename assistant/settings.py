@@ -37,6 +37,13 @@ class EmbeddingSettings(_Section):
     batch_size: int = Field(64, ge=1, le=4096, description="Texts embedded per batch.")
     device: str = Field("cpu", description="Torch device for the model.")
     threads: int = Field(0, ge=0, description="Torch intra-op threads; 0 keeps torch's default.")
+    sentence_vectors: Literal["pooled", "separate"] = Field(
+        "pooled",
+        description="How sentence vectors (for picking the quoted evidence) are made: "
+        "'pooled' averages the sentence's token vectors from the pass that embeds its chunk "
+        "(one model pass per chunk); 'separate' embeds each sentence on its own (a second "
+        "pass, about twice the indexing time).",
+    )
 
 
 class ChunkingSettings(_Section):
