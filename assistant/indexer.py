@@ -14,13 +14,14 @@ from typing import Any
 
 import numpy as np
 from filelock import FileLock, Timeout
+from scipy import sparse
 
 from assistant.analysis import terms
 from assistant.chunking import Chunk, chunk_document
 from assistant.corpus import load_corpus
 from assistant.documents import Document, SkippedFile
 from assistant.embeddings import Embedder, Vectors
-from assistant.keyword import KeywordIndex
+from assistant.keyword import COUNTS_FILE, KeywordIndex, TermCounts
 from assistant.settings import Settings
 from assistant.snapshot import (
     CURRENT_FILE,
@@ -222,7 +223,9 @@ def _build(
         )
         report.sentences_embedded = len(snapshot.sentence_keys) - reused
         clock.lap("sentences")
-        keyword_index(snapshot).save(target)
+        keywords, counts = keyword_index(snapshot, old if reusable else None, previous_dir)
+        keywords.save(target)
+        counts.save(target)
         clock.lap("keyword")
         # state.json last: a generation without it is incomplete and never served.
         snapshot.save(target)
@@ -268,14 +271,43 @@ def _indexed_at(documents: list[Document], old: Snapshot | None, now: str) -> di
     return stamps
 
 
-def keyword_index(snapshot: Snapshot) -> KeywordIndex:
-    """BM25 over the chunks of ``snapshot``, each analysed in its document's language."""
-    return KeywordIndex.build(
+def keyword_index(
+    snapshot: Snapshot, old: Snapshot | None = None, old_dir: Path | None = None
+) -> tuple[KeywordIndex, TermCounts]:
+    """BM25 over the chunks of ``snapshot``, each analysed in its document's language.
+
+    Chunks already in ``old`` keep their term counts (read from ``old_dir``); only new
+    chunks are analysed, which is most of the cost of a small rebuild of a large index.
+    """
+    chunks = snapshot.all_chunks
+    previous: TermCounts | None = None
+    if old is not None and old_dir is not None and (old_dir / COUNTS_FILE).exists():
+        try:
+            previous = TermCounts.load(old_dir)
+        except (OSError, ValueError, KeyError):
+            previous = None
+    old_rows = {c.id: row for row, c in enumerate(old.all_chunks)} if previous and old else {}
+    if previous is not None and previous.matrix.shape[0] != len(old_rows):
+        previous, old_rows = None, {}  # counts from another build: analyse everything
+    fresh = [row for row, c in enumerate(chunks) if c.id not in old_rows]
+    added = TermCounts.count(
         [
-            terms(chunk.embed_text, snapshot.by_id[chunk.doc_id].meta.language or "fr")
-            for chunk in snapshot.all_chunks
-        ]
+            terms(chunks[row].embed_text, snapshot.by_id[chunks[row].doc_id].meta.language or "fr")
+            for row in fresh
+        ],
+        previous.vocabulary if previous else None,
     )
+    width = added.matrix.shape[1]
+    kept = [row for row, c in enumerate(chunks) if c.id in old_rows]
+    parts = [added.take(range(len(fresh)), width)]
+    if previous is not None and kept:
+        parts.append(previous.take([old_rows[chunks[row].id] for row in kept], width))
+    stacked = sparse.vstack(parts, format="csr")
+    # Rows are fresh-then-kept; put them back in chunk order.
+    order = np.empty(len(chunks), dtype=np.int64)
+    order[np.asarray(fresh + kept, dtype=np.int64)] = np.arange(len(chunks))
+    counts = TermCounts(sparse.csr_matrix(stacked[order]), added.vocabulary).compact()
+    return KeywordIndex.from_counts(counts), counts
 
 
 def write_sentence_vectors(

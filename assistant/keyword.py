@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -14,6 +15,63 @@ from scipy import sparse
 from assistant.analysis import query_terms
 
 FILE = "keyword.npz"
+
+
+COUNTS_FILE = "keyword-counts.npz"
+
+
+@dataclass
+class TermCounts:
+    """How often each term occurs in each chunk (CSR, a row per chunk): what BM25 is made
+    of, kept so that a rebuild reuses the rows of unchanged chunks instead of analysing
+    their text again."""
+
+    matrix: sparse.csr_matrix
+    vocabulary: dict[str, int]
+
+    @classmethod
+    def count(
+        cls, documents: Sequence[list[str]], vocabulary: dict[str, int] | None = None
+    ) -> TermCounts:
+        """Counts for ``documents`` (the analysed terms of each chunk); new terms are
+        appended to ``vocabulary`` (a copy)."""
+        vocabulary = dict(vocabulary or {})
+        rows: list[int] = []
+        cols: list[int] = []
+        for row, doc_terms in enumerate(documents):
+            for term in doc_terms:
+                rows.append(row)
+                cols.append(vocabulary.setdefault(term, len(vocabulary)))
+        shape = (len(documents), max(1, len(vocabulary)))
+        matrix = sparse.coo_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape
+        ).tocsr()
+        matrix.sum_duplicates()
+        return cls(matrix, vocabulary)
+
+    def take(self, rows: Sequence[int], width: int) -> sparse.csr_matrix:
+        """These rows, widened to ``width`` columns (a vocabulary that has grown since)."""
+        picked = self.matrix[np.asarray(rows, dtype=np.int64)] if len(rows) else self.matrix[:0]
+        picked.resize((picked.shape[0], width))
+        return picked
+
+    def compact(self) -> TermCounts:
+        """Drop terms no chunk uses any more (so edits do not grow the vocabulary forever)."""
+        used = np.flatnonzero(np.bincount(self.matrix.indices, minlength=self.matrix.shape[1]))
+        if len(used) == self.matrix.shape[1]:
+            return self
+        new_col = {int(old): new for new, old in enumerate(used)}
+        vocabulary = {t: new_col[c] for t, c in self.vocabulary.items() if c in new_col}
+        matrix = self.matrix[:, used] if len(used) else self.matrix[:, :1] * 0
+        return TermCounts(sparse.csr_matrix(matrix), vocabulary)
+
+    def save(self, directory: Path) -> None:
+        _save(directory / COUNTS_FILE, self.matrix, self.vocabulary)
+
+    @classmethod
+    def load(cls, directory: Path) -> TermCounts:
+        matrix, vocabulary = _load(directory / COUNTS_FILE, sparse.csr_matrix)
+        return cls(matrix, vocabulary)
 
 
 @dataclass
@@ -28,28 +86,22 @@ class KeywordIndex:
         cls, documents: Sequence[list[str]], k1: float = 1.2, b: float = 0.75
     ) -> KeywordIndex:
         """``documents`` are the analysed terms of each chunk, in chunk order."""
-        vocabulary: dict[str, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        for row, doc_terms in enumerate(documents):
-            for term in doc_terms:
-                rows.append(row)
-                cols.append(vocabulary.setdefault(term, len(vocabulary)))
-        shape = (len(documents), max(1, len(vocabulary)))
-        tf = sparse.coo_matrix(
-            (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape
-        ).tocsr()
-        tf.sum_duplicates()
-        lengths = np.asarray([len(d) for d in documents], dtype=np.float32)
-        average = float(lengths.mean()) if len(documents) else 1.0
-        df = np.bincount(tf.indices, minlength=shape[1]).astype(np.float32)
-        idf = np.log1p((len(documents) - df + 0.5) / (df + 0.5)).astype(np.float32)
+        return cls.from_counts(TermCounts.count(documents), k1, b)
+
+    @classmethod
+    def from_counts(cls, counts: TermCounts, k1: float = 1.2, b: float = 0.75) -> KeywordIndex:
+        tf = counts.matrix.astype(np.float32, copy=True)
+        n = tf.shape[0]
+        lengths = np.asarray(tf.sum(axis=1), dtype=np.float32).ravel()
+        average = float(lengths.mean()) if n else 1.0
+        df = np.bincount(tf.indices, minlength=tf.shape[1]).astype(np.float32)
+        idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
         # Row-wise length normalisation, applied to the non-zeros only.
         norm = k1 * (1 - b + b * lengths / max(average, 1e-9))
-        row_of = np.repeat(np.arange(shape[0]), np.diff(tf.indptr))
+        row_of = np.repeat(np.arange(n), np.diff(tf.indptr))
         data = tf.data
         tf.data = (data * (k1 + 1) / (data + norm[row_of])) * idf[tf.indices]
-        return cls(weights=tf.tocsc(), vocabulary=vocabulary)
+        return cls(weights=tf.tocsc(), vocabulary=counts.vocabulary)
 
     def scores(self, terms: Sequence[str]) -> npt.NDArray[np.float32]:
         """BM25 score of every chunk for the query ``terms`` (duplicates count once)."""
@@ -65,26 +117,34 @@ class KeywordIndex:
         return top_k(scores, k)
 
     def save(self, directory: Path) -> None:
-        tmp = directory / f".{FILE}.tmp.npz"
-        w = self.weights
-        np.savez(
-            tmp,
-            data=w.data,
-            indices=w.indices,
-            indptr=w.indptr,
-            shape=np.asarray(w.shape),
-            vocabulary=np.frombuffer(json.dumps(self.vocabulary).encode(), dtype=np.uint8),
-        )
-        tmp.replace(directory / FILE)
+        _save(directory / FILE, self.weights, self.vocabulary)
 
     @classmethod
     def load(cls, directory: Path) -> KeywordIndex:
-        with np.load(directory / FILE) as data:
-            weights = sparse.csc_matrix(
-                (data["data"], data["indices"], data["indptr"]), shape=tuple(data["shape"])
-            )
-            vocabulary = json.loads(data["vocabulary"].tobytes().decode())
+        weights, vocabulary = _load(directory / FILE, sparse.csc_matrix)
         return cls(weights=weights, vocabulary=vocabulary)
+
+
+def _save(
+    path: Path, matrix: sparse.csr_matrix | sparse.csc_matrix, vocabulary: dict[str, int]
+) -> None:
+    tmp = path.with_name(f".{path.stem}.tmp.npz")
+    np.savez(
+        tmp,
+        data=matrix.data,
+        indices=matrix.indices,
+        indptr=matrix.indptr,
+        shape=np.asarray(matrix.shape),
+        vocabulary=np.frombuffer(json.dumps(vocabulary).encode(), dtype=np.uint8),
+    )
+    tmp.replace(path)
+
+
+def _load(path: Path, kind: type[Any]) -> tuple[Any, dict[str, int]]:
+    with np.load(path) as data:
+        matrix = kind((data["data"], data["indices"], data["indptr"]), shape=tuple(data["shape"]))
+        vocabulary = json.loads(data["vocabulary"].tobytes().decode())
+    return matrix, vocabulary
 
 
 def top_k(scores: npt.NDArray[np.float32], k: int) -> list[tuple[int, float]]:

@@ -138,8 +138,9 @@ def _safe_next(path: str) -> str:
     return path if path.startswith("/") and not path.startswith("//") else "/"
 
 
-def create_app(assistant: Assistant) -> FastAPI:
-    """The API, the document view and the chat at ``/``, guarded when a token is set."""
+def create_app(assistant: Assistant, *, chat: bool = True) -> FastAPI:
+    """The API, the document view and (with ``chat``) the chat at ``/``, guarded when a
+    token is set."""
     # Gradio reads this at import: no usage analytics leave the machine.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
@@ -170,6 +171,15 @@ def create_app(assistant: Assistant) -> FastAPI:
             )
             return response
 
+    if not chat:
+
+        @app.get("/", include_in_schema=False)
+        def home() -> RedirectResponse:
+            return RedirectResponse("/docs", status_code=307)
+
+        if token:
+            app.add_middleware(TokenGuard, token=token)
+        return app
     gr.mount_gradio_app(
         app,
         create_chat(assistant),
@@ -192,14 +202,23 @@ def serve(assistant: Assistant, host: str, port: int, *, workers: int = 1) -> No
 
     With ``workers`` > 1, uvicorn starts that many processes, each with its own
     :class:`Assistant` made from the environment (``ASSISTANT_*``), sharing the port, the
-    index folder and, in server mode, the Chroma server.
+    index folder and, in server mode, the Chroma server. They serve the HTTP API only:
+    a chat session lives in the process that opened it, and uvicorn's workers take
+    connections at random (docs/deployment.md runs chat processes behind a sticky proxy).
     """
     import uvicorn
 
     web = assistant.settings.web
     check_exposure(host, web.token.get_secret_value() if web.token else None)
     assistant.ensure_index()
-    print(f"Poitiers ESS assistant: http://{host}:{port}/  (API docs: /docs)", flush=True)
+    if workers > 1:
+        print(
+            f"Poitiers ESS assistant API, {workers} workers: http://{host}:{port}/api/  "
+            "(API docs: /docs; the chat needs one process per port, see docs/deployment.md)",
+            flush=True,
+        )
+    else:
+        print(f"Poitiers ESS assistant: http://{host}:{port}/  (API docs: /docs)", flush=True)
     options: dict[str, Any] = {
         "host": host,
         "port": port,
@@ -218,4 +237,4 @@ def worker_app() -> FastAPI:
 
     assistant = Assistant()
     assistant.ensure_index()
-    return create_app(assistant)
+    return create_app(assistant, chat=False)

@@ -197,3 +197,43 @@ def test_second_build_is_refused_while_one_runs(
         pytest.raises(IndexLockedError, match="another build is running"),
     ):
         Assistant(settings, embedder=embedder).build_index(progress=False)
+
+
+def test_incremental_keyword_index_matches_a_full_build(
+    corpus: Path,
+    make_settings: Callable[..., Settings],
+    embedder: Embedder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from assistant import indexer
+    from assistant.analysis import query_terms
+    from assistant.indexer import keyword_index
+
+    assistant = Assistant(make_settings(corpus), embedder=embedder)
+    assistant.build_index(progress=False)
+    old = assistant.snapshot()
+    analysed: list[str] = []
+
+    def counting_terms(text: str, language: str) -> list[str]:
+        analysed.append(text)
+        return indexer_terms(text, language)
+
+    indexer_terms = indexer.terms
+    monkeypatch.setattr(indexer, "terms", counting_terms)
+    niort = corpus / "rtes-maison-ess-niort.txt"
+    niort.write_text(
+        niort.read_text(encoding="utf-8") + "\n\nUne recyclerie solidaire ouvre à Niort.\n",
+        encoding="utf-8",
+    )
+    (corpus / "grand-poitiers-economie-sociale-solidaire.txt").unlink()
+    assistant.build_index(progress=False)
+    served = assistant.serving()
+    new_chunks = [c for c in served.snapshot.all_chunks if c.id not in old.chunk_by_id]
+    assert 0 < len(analysed) == len(new_chunks)  # unchanged chunks kept their counts
+    scratch, _ = keyword_index(served.snapshot)  # every chunk analysed again
+    assert served.keyword.weights.shape[0] == len(served.snapshot.all_chunks)
+    assert set(served.keyword.vocabulary) == set(scratch.vocabulary)  # unused terms dropped
+    for question in ("recyclerie solidaire Niort", "Maison de l'ESS", "économie sociale"):
+        terms = query_terms(question)
+        assert served.keyword.scores(terms) == pytest.approx(scratch.scores(terms), rel=1e-5)
+    assert served.keyword.scores(query_terms("recyclerie")).max() > 0

@@ -1,0 +1,253 @@
+"""The HTTP API under concurrent clients, by number of worker processes, over loopback.
+
+    .venv/bin/python benchmarks/api_load.py [--workers 1 2] [--clients 20] [--seconds 30]
+        [--chroma server|embedded] [--url http://127.0.0.1:7860/] [--json FILE]
+
+For each ``--workers`` value, starts ``python -m assistant serve --workers N`` on a free
+port, against a real ``chroma run`` on loopback (``--chroma server``, the default: the
+deployment of docs/deployment.md) or the embedded store, with the index built once
+beforehand. Unless ``--url`` names a running server. Then ``--clients`` threads, each
+with its own keep-alive connection, post questions from evals/poitiers.jsonl to
+``/api/ask`` one after another for ``--seconds``; the run stops by itself.
+
+Printed side by side: answers per second, latency median and p95, errors, and the peak
+RSS of every server process (the uvicorn parent and its workers). The clients share the
+machine's two cores with the server, as on a small production box.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from assistant.metrics import percentile
+from assistant.questionset import load_question_set
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(url + "healthz", timeout=2) as response,
+        ):
+            if json.load(response).get("status") == "ok":
+                return
+        time.sleep(0.5)
+    raise TimeoutError("the server did not become healthy")
+
+
+def family_rss_mb(pid: int) -> float:
+    """Current RSS of ``pid`` and its children, in MiB (a sample, for the peak)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if int(entry.name) == pid or int(fields.get("PPid", "0").strip() or 0) == pid:
+            total += int(fields.get("VmRSS", "0 kB").split()[0] or 0)
+    return total / 1024
+
+
+@contextlib.contextmanager
+def chroma_server(work: Path) -> Iterator[dict[str, str]]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("chroma")),
+            "run",
+            "--path",
+            str(work / "chroma"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
+    deadline = time.monotonic() + 60
+    while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("chroma run did not start")
+        time.sleep(0.3)
+    try:
+        yield {
+            "ASSISTANT_CHROMA__MODE": "server",
+            "ASSISTANT_CHROMA__HOST": "127.0.0.1",
+            "ASSISTANT_CHROMA__PORT": str(port),
+        }
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def load(
+    url: str, questions: list[str], clients: int, seconds: float, pid: int | None
+) -> dict[str, Any]:
+    parsed = urlparse(url)
+    stop_at = time.monotonic() + seconds
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    peak = [0.0]
+
+    def client(number: int) -> None:
+        conn = http.client.HTTPConnection(parsed.hostname or "127.0.0.1", parsed.port, timeout=120)
+        asked = number
+        while time.monotonic() < stop_at:
+            body = json.dumps({"question": questions[asked % len(questions)]})
+            asked += clients
+            started = time.perf_counter()
+            try:
+                conn.request("POST", "/api/ask", body, {"Content-Type": "application/json"})
+                response = conn.getresponse()
+                data = response.read()
+                ok = response.status == 200 and json.loads(data).get("text")
+            except (OSError, http.client.HTTPException, ValueError) as exc:
+                ok, data = False, str(exc).encode()
+                conn.close()
+                conn = http.client.HTTPConnection(
+                    parsed.hostname or "127.0.0.1", parsed.port, timeout=120
+                )
+            with lock:
+                if ok:
+                    latencies.append(time.perf_counter() - started)
+                else:
+                    errors.append(data[:200].decode("utf-8", "replace"))
+        conn.close()
+
+    def watch() -> None:
+        while pid is not None and time.monotonic() < stop_at:
+            peak[0] = max(peak[0], family_rss_mb(pid))
+            time.sleep(0.5)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    threads.append(threading.Thread(target=watch))
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - started
+    ms = [x * 1000 for x in latencies]
+    return {
+        "answers": len(latencies),
+        "errors": len(errors),
+        "first_errors": errors[:3],
+        "answers_per_s": len(latencies) / wall,
+        "median_ms": statistics.median(ms) if ms else float("nan"),
+        "p95_ms": percentile(ms, 95) if ms else float("nan"),
+        "server_rss_mb": peak[0],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--chroma", choices=["server", "embedded"], default="server")
+    parser.add_argument("--url", help="a running server instead of starting one")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    items = load_question_set(REPO / "evals/poitiers.jsonl").items
+    questions = [i.question for i in items if not i.history]
+    results: dict[str, Any] = {}
+    if args.url:
+        results["given"] = load(
+            args.url.rstrip("/") + "/", questions, args.clients, args.seconds, None
+        )
+    else:
+        work = Path(tempfile.mkdtemp(prefix="api-load-"))
+        try:
+            with (
+                chroma_server(work)
+                if args.chroma == "server"
+                else contextlib.nullcontext({}) as env_chroma
+            ):
+                env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+                env |= env_chroma or {}
+                env["ASSISTANT_WEB__FEEDBACK_FILE"] = str(work / "feedback.jsonl")
+                folders = ["--sources", str(REPO / "sources"), "--index", str(work / "index")]
+                subprocess.run(
+                    [sys.executable, "-m", "assistant", "index", "--quiet", *folders],
+                    env=env,
+                    check=True,
+                    cwd=work,
+                )
+                for workers in args.workers:
+                    port = free_port()
+                    proc = subprocess.Popen(
+                        [
+                            sys.executable,
+                            "-m",
+                            "assistant",
+                            "serve",
+                            "--port",
+                            str(port),
+                            "--workers",
+                            str(workers),
+                            *folders,
+                        ],
+                        env=env,
+                        cwd=work,
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
+                    url = f"http://127.0.0.1:{port}/"
+                    try:
+                        wait_healthy(url, proc)
+                        load(url, questions, args.clients, 5, None)  # warm every worker
+                        results[f"{workers} worker(s)"] = load(
+                            url, questions, args.clients, args.seconds, proc.pid
+                        )
+                    finally:
+                        proc.terminate()
+                        proc.wait(timeout=30)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"{args.clients} clients, {args.seconds:.0f} s, Chroma {args.chroma}")
+    keys = ("answers", "errors", "answers_per_s", "median_ms", "p95_ms", "server_rss_mb")
+    print(f"{'':14}" + "".join(f"{k:>15}" for k in keys))
+    for name, row in results.items():
+        print(f"{name:14}" + "".join(f"{row[k]:>15.1f}" for k in keys))
+        for error in row["first_errors"]:
+            print(f"   error: {error}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
