@@ -104,6 +104,18 @@ def tables(results: dict[str, Any]) -> str:
                 f"| {_f(oqq.get('hit@1'), 3)} | {_f(pqq.get('hit@1'), 3)} "
                 f"| {_f(oqq.get('hit@5'), 3)} | {_f(pqq.get('hit@5'), 3)} |"
             )
+        marks = [
+            (size, ours[size]["query"]["startup_marks"])
+            for size in sizes
+            if "startup_marks" in ours.get(size, {}).get("query", {})
+        ]
+        if marks:
+            out.append("\nWhere the start-up of ours goes (seconds since the process started):\n")
+            names = list(marks[0][1])
+            out.append("| corpus | " + " | ".join(names) + " |")
+            out.append("|---|" + "---:|" * len(names))
+            for size, mark in marks:
+                out.append(f"| {size} | " + " | ".join(_f(mark.get(n), 2) for n in names) + " |")
         incremental = [(s, e["incremental"]) for s, e in ours.items() if "incremental" in e]
         if incremental:
             out.append(f"\n### Incremental re-index ({chroma} Chroma)\n")
@@ -133,9 +145,13 @@ def plots(results: dict[str, Any], out: Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     made: list[Path] = []
+    # One x per corpus for both pipelines: its size in the assistant's chunks (the plain
+    # pipeline cuts the same corpus into fewer, longer chunks).
+    size_x = {k.split("|")[0]: v["build"]["chunks"] for k, v in results.items() if "|ours|" in k}
     series = {
         (pipeline, chroma): [
-            (e["build"]["chunks"], e) for _, e in _entries(results, pipeline, chroma)
+            (size_x.get(size, e["build"]["chunks"]), e)
+            for size, e in _entries(results, pipeline, chroma)
         ]
         for pipeline in ("ours", "plain")
         for chroma in ("embedded", "server")
@@ -144,7 +160,7 @@ def plots(results: dict[str, Any], out: Path) -> list[Path]:
     if not series:
         return made
 
-    def draw(name: str, title: str, ylabel: str, pick: Any) -> None:
+    def draw(name: str, title: str, ylabel: str, pick: Any, log_y: bool = False) -> None:
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
         for (pipeline, chroma), points in series.items():
             for label, getter, style in pick(pipeline):
@@ -153,8 +169,11 @@ def plots(results: dict[str, Any], out: Path) -> list[Path]:
                 if xs:
                     ax.plot(xs, ys, style, label=f"{pipeline} {label} ({chroma})")
         ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("chunks in the index")
+        if log_y:
+            ax.set_yscale("log")
+        else:
+            ax.set_ylim(bottom=0)
+        ax.set_xlabel("corpus size (chunks as the assistant cuts it)")
         ax.set_ylabel(ylabel)
         ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
@@ -185,6 +204,7 @@ def plots(results: dict[str, Any], out: Path) -> list[Path]:
         "Full index build",
         "seconds",
         lambda p: [("build", get("build", "seconds"), "o-"), ("raw model", raw_seconds, "x:")],
+        log_y=True,
     )
     draw(
         "scale-ask-latency",
@@ -207,9 +227,21 @@ def plots(results: dict[str, Any], out: Path) -> list[Path]:
     return made
 
 
+BEGIN, END = "<!-- scale tables: begin -->", "<!-- scale tables: end -->"
+
+
 def write_report(results: dict[str, Any], out: Path) -> None:
+    """Write ``scale.md`` and the plots into ``out``, and the tables into the page
+    ``out``.md (docs/benchmarks.md) between its markers, if it has them."""
     text = tables(results)
     (out / "scale.md").write_text(text, encoding="utf-8")
+    page = out.with_suffix(".md")
+    if page.exists():
+        content = page.read_text(encoding="utf-8")
+        if BEGIN in content and END in content:
+            head, rest = content.split(BEGIN, 1)
+            tail = rest.split(END, 1)[1]
+            page.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}", encoding="utf-8")
     print(text)
     for path in plots(results, out):
         print(f"plot: {path}")
