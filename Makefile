@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 7860
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint index eval bench screenshots system-deps clean
+.PHONY: help install run test lint index eval bench bench-scale screenshots system-deps clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -42,6 +42,16 @@ bench: $(STAMP)  ## Benchmarks: index build vs raw model, warm ask latency, 20 w
 	$(PY) benchmarks/index_build.py
 	$(PY) benchmarks/ask_latency.py
 	$(PY) benchmarks/web_load.py
+
+bench-data/sizes.json: benchmarks/scale_corpus.py
+	mkdir -p bench-data/debs
+	cd bench-data/debs && apt-get download libreoffice-help-fr debian-reference-fr debian-handbook \
+	  && for f in *.deb; do dpkg-deb -x "$$f" x; done
+	$(PY) benchmarks/scale_corpus.py --out bench-data --text bench-data/debs/x/usr/share
+
+bench-scale: $(STAMP) bench-data/sizes.json  ## Scale benchmark, 61 to 100,000 chunks, beside plain LangChain (hours).
+	$(PY) benchmarks/scale.py --data bench-data --sizes corpus 2000 10000 30000 100000
+	$(PY) benchmarks/scale.py --data bench-data --sizes 10000 --chroma server
 
 screenshots: $(STAMP) system-deps  ## Redo the README screenshots (a real server and Chromium).
 	TEST_ARTIFACTS=docs/screenshots $(PY) -m pytest tests/test_web.py -q \

@@ -12,8 +12,9 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
-from fastapi import FastAPI, HTTPException, Query
-from fastapi.responses import HTMLResponse, StreamingResponse
+import numpy as np
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.core import MAX_QUESTION_CHARS
@@ -81,6 +82,8 @@ def _event(name: str, data: dict[str, Any]) -> str:
 def create_api(assistant: Assistant) -> FastAPI:
     """The FastAPI application serving ``assistant``."""
     from assistant.core import IndexMissingError
+    from assistant.errors import describe
+    from assistant.store import StoreUnavailableError
     from assistant.web_render import document_page
 
     app = FastAPI(
@@ -144,17 +147,30 @@ def create_api(assistant: Assistant) -> FastAPI:
             headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"},
         )
 
-    @app.get("/healthz")
-    def healthz() -> dict[str, Any]:
-        """Liveness and the generation being served."""
+    @app.exception_handler(StoreUnavailableError)
+    def store_unavailable(request: Request, exc: StoreUnavailableError) -> JSONResponse:
+        # Chroma down or unreachable: the request fails clearly; the next one retries.
+        return JSONResponse({"detail": describe(exc)}, status_code=503)
+
+    @app.get("/healthz", response_model=None)
+    def healthz() -> dict[str, Any] | JSONResponse:
+        """Liveness, the generation being served, and whether the vector store answers
+        (503 when it does not, so a load balancer can take this process out)."""
         try:
-            snapshot = assistant.snapshot()
+            index = assistant.serving()
+            probe = np.zeros(assistant.embedder.dimension, dtype=np.float32)
+            probe[0] = 1.0
+            index.collection.query(probe, 1)
         except IndexMissingError:
             return {"status": "no-index"}
+        except StoreUnavailableError as exc:
+            return JSONResponse(
+                {"status": "store-unavailable", "detail": describe(exc)}, status_code=503
+            )
         return {
             "status": "ok",
-            "generation": snapshot.generation,
-            "documents": len(snapshot.documents),
+            "generation": index.snapshot.generation,
+            "documents": len(index.snapshot.documents),
         }
 
     return app

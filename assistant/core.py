@@ -171,13 +171,19 @@ class Assistant:
         backend = parse_backend(llm or self.settings.llm)
         question = _normalise_question(question)
         language = conversation_language(question, messages)
-        if not question:
-            yield Answer(text=say(EMPTY_QUESTION, language), abstained=True, language=language)
+        if not any(ch.isalnum() for ch in question):  # empty, or only punctuation and symbols
+            yield Answer(
+                text=say(EMPTY_QUESTION, language),
+                abstained=True,
+                language=language,
+                question=question,
+            )
             return
         index = self.ensure_index()
         corpus_answer = answer_corpus_question(question, language, index.snapshot)
         if corpus_answer is not None:
             corpus_answer.timings["total"] = time.perf_counter() - started
+            corpus_answer.metadata["generation"] = index.snapshot.generation
             yield from _pieces(corpus_answer.text)
             yield corpus_answer
             return
@@ -213,6 +219,8 @@ class Assistant:
             "total": time.perf_counter() - started,
         }
         answer.metadata["translations"] = translations(answer, index.snapshot)
+        # Which index answered: every quote of one answer comes from this one generation.
+        answer.metadata["generation"] = index.snapshot.generation
         answer.metadata["ranked_sources"] = list(
             dict.fromkeys(p.document.id for p in retrieval.passages)
         )

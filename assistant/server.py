@@ -7,9 +7,11 @@ access token (``ASSISTANT_WEB__TOKEN``): API clients send ``Authorization: Beare
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import ipaddress
+import logging
 import os
 from collections.abc import Awaitable, Callable, MutableMapping
 from html import escape
@@ -19,8 +21,12 @@ from urllib.parse import parse_qs, quote
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from assistant.store import StoreUnavailableError
+
 if TYPE_CHECKING:
     from assistant.core import Assistant
+
+log = logging.getLogger(__name__)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -210,7 +216,11 @@ def serve(assistant: Assistant, host: str, port: int, *, workers: int = 1) -> No
 
     web = assistant.settings.web
     check_exposure(host, web.token.get_secret_value() if web.token else None)
-    assistant.ensure_index()
+    try:
+        assistant.ensure_index()
+    except StoreUnavailableError as exc:
+        # Serve anyway: requests get a clear 503 until the store is back, no restart needed.
+        log.warning("%s; serving, and answering once it is reachable", exc)
     if workers > 1:
         print(
             f"Poitiers ESS assistant API, {workers} workers: http://{host}:{port}/api/  "
@@ -236,5 +246,6 @@ def worker_app() -> FastAPI:
     from assistant.core import Assistant
 
     assistant = Assistant()
-    assistant.ensure_index()
+    with contextlib.suppress(StoreUnavailableError):  # answered with 503 until it is back
+        assistant.ensure_index()
     return create_app(assistant, chat=False)

@@ -103,8 +103,9 @@ def _embedding_function(embedder: Embedder) -> Any:
 class ChromaCollection:
     """One generation's Chroma collection."""
 
-    def __init__(self, collection: Collection) -> None:
+    def __init__(self, collection: Collection, where: str = "the vector store") -> None:
         self._collection = collection
+        self.where = where
 
     @property
     def raw(self) -> Collection:
@@ -148,15 +149,24 @@ class ChromaCollection:
         return int(self._collection.count())
 
     def query(self, vector: Vectors, k: int) -> list[Hit]:
-        total = self.count()
-        if total == 0 or k <= 0:
+        """The ``k`` nearest chunks (fewer when the collection is smaller).
+
+        One request: Chroma returns what it has when ``k`` exceeds the count, so no
+        ``count()`` round trip first (it would double the cost of a Chroma server).
+        """
+        if k <= 0:
             return []
-        result = self._collection.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32)],  # type: ignore[arg-type]
-            n_results=min(k, total),
-            include=["distances"],
-        )
-        ids = result["ids"][0]
+        try:
+            result = self._collection.query(
+                query_embeddings=[np.asarray(vector, dtype=np.float32)],  # type: ignore[arg-type]
+                n_results=k,
+                include=["distances"],
+            )
+        except Exception as exc:  # connection refused, server gone, collection dropped
+            raise StoreUnavailableError(
+                f"the vector store ({self.where}) did not answer: {type(exc).__name__}: {exc}"
+            ) from exc
+        ids = result["ids"][0] if result["ids"] else []
         distances = (result.get("distances") or [[]])[0]
         return [Hit(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
 
@@ -168,6 +178,22 @@ class ChromaCollection:
                 return
             yield page
             offset += len(page["ids"])
+
+
+class _CopyFailed(Exception):
+    """Stops ``copytree`` at the first failed file, carrying its ``OSError``."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _copy_file(source: str, target: str) -> object:
+    # copytree would collect OSErrors file after file into one shutil.Error, losing errno.
+    try:
+        return shutil.copy2(source, target)
+    except OSError as exc:
+        raise _CopyFailed(exc) from exc
 
 
 class ChromaStore:
@@ -204,13 +230,16 @@ class ChromaStore:
             raise StoreUnavailableError(
                 f"cannot open the index at {self.location(generation)}: {exc}"
             ) from exc
-        return ChromaCollection(collection)
+        return ChromaCollection(collection, self.location(generation))
 
     def copy(self, source: str, target: str) -> ChromaCollection:
         """Make ``target`` a copy of ``source`` (vectors included, nothing re-embedded)."""
         if self.mode == "embedded":
             self.close(source)
-            shutil.copytree(self._path(source), self._path(target))
+            try:
+                shutil.copytree(self._path(source), self._path(target), copy_function=_copy_file)
+            except _CopyFailed as failed:  # the disk's own error (full, read-only...)
+                raise failed.error from None
             return self.open(target)
         old = self.open(source)
         new = self.open(target, create=True)
@@ -298,6 +327,10 @@ class ChromaStore:
             path.mkdir(parents=True, exist_ok=True)
             return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
         except Exception as exc:
+            hint = ""
+            if self.mode == "embedded" and "readonly" in str(exc).replace("-", ""):
+                # Chroma writes to its folder even to read: say so rather than "readonly".
+                hint = " (the index folder must be writable, even to answer)"
             raise StoreUnavailableError(
-                f"cannot reach the Chroma store at {self.location(generation)}: {exc}"
+                f"cannot reach the Chroma store at {self.location(generation)}: {exc}{hint}"
             ) from exc

@@ -121,7 +121,7 @@ def load(
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
-    peak = [0.0]
+    samples: list[tuple[float, float]] = []  # (seconds into the run, server RSS MiB)
 
     def client(number: int) -> None:
         conn = http.client.HTTPConnection(parsed.hostname or "127.0.0.1", parsed.port, timeout=120)
@@ -149,8 +149,9 @@ def load(
         conn.close()
 
     def watch() -> None:
+        began = time.monotonic()
         while pid is not None and time.monotonic() < stop_at:
-            peak[0] = max(peak[0], family_rss_mb(pid))
+            samples.append((time.monotonic() - began, family_rss_mb(pid)))
             time.sleep(0.5)
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
@@ -169,7 +170,10 @@ def load(
         "answers_per_s": len(latencies) / wall,
         "median_ms": statistics.median(ms) if ms else float("nan"),
         "p95_ms": percentile(ms, 95) if ms else float("nan"),
-        "server_rss_mb": peak[0],
+        "server_rss_mb": max((m for _, m in samples), default=0.0),
+        # Memory stable: the first and the last tenth of the run, side by side.
+        "rss_first_mb": max((m for t, m in samples if t <= seconds / 10), default=0.0),
+        "rss_last_mb": max((m for t, m in samples if t >= seconds * 0.9), default=0.0),
     }
 
 
@@ -239,7 +243,15 @@ def main() -> None:
         finally:
             shutil.rmtree(work, ignore_errors=True)
     print(f"{args.clients} clients, {args.seconds:.0f} s, Chroma {args.chroma}")
-    keys = ("answers", "errors", "answers_per_s", "median_ms", "p95_ms", "server_rss_mb")
+    keys = (
+        "answers",
+        "errors",
+        "answers_per_s",
+        "median_ms",
+        "p95_ms",
+        "rss_first_mb",
+        "rss_last_mb",
+    )
     print(f"{'':14}" + "".join(f"{k:>15}" for k in keys))
     for name, row in results.items():
         print(f"{name:14}" + "".join(f"{row[k]:>15.1f}" for k in keys))
@@ -247,6 +259,7 @@ def main() -> None:
             print(f"   error: {error}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    sys.exit(1 if any(row["errors"] for row in results.values()) else 0)
 
 
 if __name__ == "__main__":

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -51,7 +54,7 @@ def corpus(tmp_path: Path) -> Path:
 @pytest.fixture
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
     def make(sources: Path, **overrides: Any) -> Settings:
-        return Settings(sources_dir=sources, index_dir=tmp_path / "index", **overrides)
+        return Settings(**{"sources_dir": sources, "index_dir": tmp_path / "index", **overrides})
 
     return make
 
@@ -62,35 +65,36 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def start_chroma(path: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """A real `chroma run` on loopback keeping its data in ``path``; returns once it listens."""
+    with log.open("a") as out:
+        proc = subprocess.Popen(
+            [
+                *(str(Path(sys.executable).with_name("chroma")), "run", "--path", str(path)),
+                *("--host", "127.0.0.1", "--port", str(port)),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        )
+    try:
+        _wait_for_port(port, proc, timeout=60)
+    except BaseException:
+        stop(proc)
+        raise
+    return proc
+
+
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaSettings]:
     """A real `chroma run` on loopback, started for the session and stopped after it."""
-    chroma = Path(sys.executable).with_name("chroma")
     port = free_port()
     data = tmp_path_factory.mktemp("chroma-server")
-    log = (data / "server.log").open("w")
-    proc = subprocess.Popen(
-        [
-            str(chroma),
-            "run",
-            "--path",
-            str(data / "db"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
-    settings = ChromaSettings(mode="server", host="127.0.0.1", port=port)
+    proc = start_chroma(data / "db", port, data / "server.log")
     try:
-        _wait_for_port(port, proc, timeout=60)
-        yield settings
+        yield ChromaSettings(mode="server", host="127.0.0.1", port=port)
     finally:
         stop(proc)
-        log.close()
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -100,6 +104,7 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait(timeout=20)
 
 
 def _wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float) -> None:
@@ -112,3 +117,65 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float) -> 
                 return
         time.sleep(0.2)
     raise TimeoutError(f"chroma run did not listen on port {port} within {timeout} s")
+
+
+def clean_env(**settings: str) -> dict[str, str]:
+    """This process's environment without ASSISTANT_* variables, plus ``settings``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    return env | settings
+
+
+def server_env(chroma: ChromaSettings, **settings: str) -> dict[str, str]:
+    """Environment for an assistant process using the Chroma server ``chroma``."""
+    return clean_env(
+        ASSISTANT_CHROMA__MODE="server",
+        ASSISTANT_CHROMA__HOST=chroma.host,
+        ASSISTANT_CHROMA__PORT=str(chroma.port),
+        ASSISTANT_CHROMA__COLLECTION=chroma.collection,
+        **settings,
+    )
+
+
+def start_serve(
+    args: list[str], cwd: Path, env: dict[str, str], log: Path
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``python -m assistant serve`` on a free port; returns the process and its URL."""
+    port = free_port()
+    with log.open("a") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "assistant", "serve", "--port", str(port), *args],
+            cwd=cwd,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    return proc, f"http://127.0.0.1:{port}/"
+
+
+def request_json(
+    url: str, payload: dict[str, Any] | None = None, timeout: float = 60
+) -> tuple[int, dict[str, Any]]:
+    """GET (or POST ``payload``) ``url``; the status and the JSON body, errors included."""
+    data = None if payload is None else json.dumps(payload).encode()
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def wait_for(
+    check: Callable[[], bool], proc: subprocess.Popen[bytes], log: Path, timeout: float
+) -> None:
+    """Poll ``check`` until it holds; fail with the server's log if it exits or times out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert proc.poll() is None, f"the server exited:\n{log.read_text()}"
+        try:
+            if check():
+                return
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, f"not ready within {timeout} s:\n{log.read_text()}"
+        time.sleep(0.3)

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -244,3 +245,37 @@ def test_browser_sources_tab_lists_every_document(page: Page) -> None:
     assert "La recyclerie du Grenier solidaire" in page.inner_text("#sources")
     assert "6 documents" in page.inner_text("#sources .status")
     _shot(page, "sources.png")
+
+
+# -- paths ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "gradio_api/file=/etc/passwd",
+        "file=/etc/passwd",
+        "gradio_api/file=../../../../etc/passwd",
+        "gradio_api/file={sources}/sources.toml",
+        "gradio_api/file={repo}/pyproject.toml",
+        "documents/..%2F..%2F..%2Fetc%2Fpasswd",
+        "documents/%2Fetc%2Fpasswd",
+        "api/sources/..%2Fsources.toml",
+        "static/..%2F..%2F..%2F..%2Fetc%2Fpasswd",
+        "assets/..%2F..%2F..%2Fetc%2Fpasswd",
+        "gradio_api/file%3D%2Fetc%2Fpasswd",
+        "favicon.ico/../../etc/passwd",
+    ],
+)
+def test_no_url_reads_a_file_of_the_machine(server: Server, path: str) -> None:
+    """Only indexed text is served, by document id: no path from a URL reaches the disk."""
+    sources = Path(server.log).parent / "sources"
+    url = server.url + path.format(sources=sources, repo=REPO)
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            status, body = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, body = error.code, error.read()
+    assert b"root:x:0:0" not in body and b"[[document]]" not in body
+    assert b"[project]" not in body
+    assert status in (200, 400, 403, 404, 405, 422), (status, body[:200])
