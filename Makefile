@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 7860
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint index eval bench bench-scale screenshots system-deps clean
+.PHONY: help install run test lint audit index eval bench bench-scale screenshots system-deps clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -26,8 +26,17 @@ run: $(STAMP)  ## Build or update the index, then serve the web chat on http://$
 	$(PY) -m assistant index
 	$(PY) -m assistant serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) system-deps lint  ## Install everything, lint, and run the whole test suite.
+test: $(STAMP) system-deps lint audit  ## Install everything, lint, audit, and run the whole test suite.
 	$(PY) -m pytest
+
+audit: $(STAMP)  ## Known vulnerabilities of the installed packages (pip-audit); fails on any found.
+	@mkdir -p test-artifacts
+	$(PY) -m pip_audit --progress-spinner off --format json --output test-artifacts/pip-audit.json \
+	  || { $(PY) -m pip_audit --progress-spinner off --desc on; exit 1; }
+	@$(PY) -c "import json; d = json.load(open('test-artifacts/pip-audit.json'))['dependencies']; \
+	  audited = [x for x in d if 'skip_reason' not in x]; \
+	  print(f'pip-audit: {len(audited)} of {len(d)} packages audited, no known vulnerability;', \
+	        f'{len(d) - len(audited)} could not be (no advisory data reachable for them)')"
 
 lint: $(STAMP)  ## ruff and mypy, as CI runs them.
 	$(PY) -m ruff check assistant tests evals benchmarks
