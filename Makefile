@@ -30,17 +30,11 @@ test: $(STAMP) system-deps lint audit  ## Install everything, lint, audit, and r
 	$(PY) -m pytest
 
 audit: $(STAMP)  ## Known vulnerabilities of the installed packages (pip-audit); fails on any found.
-	@mkdir -p test-artifacts
-	$(PY) -m pip_audit --progress-spinner off --format json --output test-artifacts/pip-audit.json \
-	  || { $(PY) -m pip_audit --progress-spinner off --desc on; exit 1; }
-	@$(PY) -c "import json; d = json.load(open('test-artifacts/pip-audit.json'))['dependencies']; \
-	  audited = [x for x in d if 'skip_reason' not in x]; \
-	  print(f'pip-audit: {len(audited)} of {len(d)} packages audited, no known vulnerability;', \
-	        f'{len(d) - len(audited)} could not be (no advisory data reachable for them)')"
+	$(PY) .ci/audit.py
 
 lint: $(STAMP)  ## ruff and mypy, as CI runs them.
-	$(PY) -m ruff check assistant tests evals benchmarks
-	$(PY) -m ruff format --check assistant tests evals benchmarks
+	$(PY) -m ruff check assistant tests evals benchmarks .ci
+	$(PY) -m ruff format --check assistant tests evals benchmarks .ci
 	$(PY) -m mypy
 
 eval: $(STAMP)  ## Evaluate the corpus set and the PIAF sample against the baseline.

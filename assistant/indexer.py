@@ -203,6 +203,12 @@ def _build(
             progress,
             sentences=settings.embedding.sentence_vectors == "pooled",
         )
+        if store.mode == "server" and report.chunks:
+            # A Chroma server loads a collection's index on its first query; pay that here,
+            # before the switch, rather than in the first question on the new generation.
+            probe = np.zeros(embedder.dimension, dtype=np.float32)
+            probe[0] = 1.0
+            collection.query(probe, 1)
         store.close(generation)
         clock.lap("embed")
         built_at = datetime.now(UTC).isoformat(timespec="seconds")

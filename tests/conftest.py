@@ -136,6 +136,16 @@ def server_env(chroma: ChromaSettings, **settings: str) -> dict[str, str]:
     )
 
 
+def index_command(folders: list[str]) -> list[str]:
+    """``python -m assistant index`` over ``folders`` (``--sources``/``--index`` flags)."""
+    return [sys.executable, "-m", "assistant", "index", "--quiet", *folders]
+
+
+def run_index(folders: list[str], cwd: Path, env: dict[str, str]) -> None:
+    """Build or update the index in another process, as a user or a cron job would."""
+    subprocess.run(index_command(folders), cwd=cwd, env=env, check=True, timeout=300)
+
+
 def start_serve(
     args: list[str], cwd: Path, env: dict[str, str], log: Path
 ) -> tuple[subprocess.Popen[bytes], str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -15,7 +14,9 @@ from tests.conftest import (
     SOURCES,
     clean_env,
     free_port,
+    index_command,
     request_json,
+    run_index,
     server_env,
     start_chroma,
     start_serve,
@@ -40,13 +41,7 @@ def test_chroma_down_at_start_and_while_serving_then_recovery(tmp_path: Path) ->
     )
     folders = ["--sources", str(sources), "--index", str(tmp_path / "index")]
     chroma = start_chroma(data, port, chroma_log)
-    subprocess.run(
-        [sys.executable, "-m", "assistant", "index", "--quiet", *folders],
-        cwd=tmp_path,
-        env=env,
-        check=True,
-        timeout=300,
-    )
+    run_index(folders, tmp_path, env)
     stop(chroma)
 
     # Down at start: the web process starts anyway and says what is wrong.
@@ -87,8 +82,7 @@ def test_reindex_while_serving_fails_no_request_and_switches_as_a_whole(tmp_path
     shutil.copytree(SOURCES, sources)
     env = clean_env(ASSISTANT_WEB__FEEDBACK_FILE=str(tmp_path / "feedback.jsonl"))
     folders = ["--sources", str(sources), "--index", str(tmp_path / "index")]
-    index_command = [sys.executable, "-m", "assistant", "index", "--quiet", *folders]
-    subprocess.run(index_command, cwd=tmp_path, env=env, check=True, timeout=300)
+    run_index(folders, tmp_path, env)
     log = tmp_path / "serve.log"
     proc, url = start_serve(folders, tmp_path, env, log)
     try:
@@ -97,7 +91,7 @@ def test_reindex_while_serving_fails_no_request_and_switches_as_a_whole(tmp_path
         old_ids = {d["id"] for d in request_json(url + "api/sources")[1]["documents"]}
         _add_many_documents(sources, 60)  # a build of several seconds
         (sources / "note.txt").write_text(NOTE, encoding="utf-8")
-        build = subprocess.Popen(index_command, cwd=tmp_path, env=env)
+        build = subprocess.Popen(index_command(folders), cwd=tmp_path, env=env)
         results: list[tuple[float, float, int, dict[str, Any]]] = []
         lock = threading.Lock()
 

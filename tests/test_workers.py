@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from assistant.settings import ChromaSettings
-from tests.conftest import SOURCES, request_json, server_env, start_serve, stop, wait_for
+from tests.conftest import (
+    SOURCES,
+    request_json,
+    run_index,
+    server_env,
+    start_serve,
+    stop,
+    wait_for,
+)
 
 
 def _children(pid: int) -> list[int]:
@@ -53,13 +59,7 @@ def test_two_workers_share_one_chroma_server_and_follow_rebuilds(
             "La ressourcerie du Bois de la Cour ouvre un atelier de réparation de vélos.\n",
             encoding="utf-8",
         )
-        subprocess.run(
-            [sys.executable, "-m", "assistant", "index", "--quiet", *folders],
-            cwd=tmp_path,
-            env=env,
-            check=True,
-            timeout=300,
-        )
+        run_index(folders, tmp_path, env)
         seen = {request_json(url + "healthz")[1]["generation"] for _ in range(12)}
         assert first not in seen and len(seen) == 1
         status, answer = request_json(
