@@ -23,7 +23,6 @@ import http.client
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,16 +35,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from servers import chroma_server, free_port  # beside this file
+
 from assistant.metrics import percentile
 from assistant.questionset import load_question_set
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 300) -> None:
@@ -80,37 +75,14 @@ def family_rss_mb(pid: int) -> float:
 
 
 @contextlib.contextmanager
-def chroma_server(work: Path) -> Iterator[dict[str, str]]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("chroma")),
-            "run",
-            "--path",
-            str(work / "chroma"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
-    deadline = time.monotonic() + 60
-    while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("chroma run did not start")
-        time.sleep(0.3)
-    try:
+def chroma_env(work: Path) -> Iterator[dict[str, str]]:
+    """Settings for assistant processes using a fresh ``chroma run`` on loopback."""
+    with chroma_server(work) as port:
         yield {
             "ASSISTANT_CHROMA__MODE": "server",
             "ASSISTANT_CHROMA__HOST": "127.0.0.1",
             "ASSISTANT_CHROMA__PORT": str(port),
         }
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def load(
@@ -197,7 +169,7 @@ def main() -> None:
         work = Path(tempfile.mkdtemp(prefix="api-load-"))
         try:
             with (
-                chroma_server(work)
+                chroma_env(work)
                 if args.chroma == "server"
                 else contextlib.nullcontext({}) as env_chroma
             ):

@@ -33,7 +33,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,6 +42,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from servers import chroma_server  # beside this file
 
 REPO = Path(__file__).resolve().parents[1]
 PLAIN_CHUNK_SIZE, PLAIN_OVERLAP, PLAIN_K = 1000, 200, 10
@@ -210,7 +211,7 @@ def process_age() -> float:
 def child_query_ours(job: dict[str, Any]) -> dict[str, Any]:
     marks = {"interpreter": process_age()}
     from assistant.core import Assistant
-    from assistant.evaluation import Record, SystemResult
+    from assistant.evaluation import SystemResult
     from assistant.questionset import load_question_set
 
     marks["imports"] = process_age()
@@ -233,30 +234,22 @@ def child_query_ours(job: dict[str, Any]) -> dict[str, Any]:
         for stage in STAGES_OURS:
             stages[stage].append(answer.timings.get(stage, 0.0) * 1000)
         quotes = answer.citations
-        record = Record(
-            id=item.id,
-            question=item.question,
-            answerable=item.answerable,
-            expected=list(item.answers),
-            expected_sources=list(item.sources),
-            tags=dict(item.tags),
-            answer=answer.text,
-            abstained=answer.abstained,
-            cited_sources=[] if answer.abstained else answer.sources(),
-            ranked_sources=list(answer.metadata.get("ranked_sources", [])),
-            quotes_verbatim=sum(
-                1 for c in quotes if documents[c.source_id].text[c.start : c.end] == c.quote
-            ),
-            quotes_total=len(quotes),
-            seconds=answer.timings.get("total", 0.0),
+        verbatim = sum(1 for c in quotes if documents[c.source_id].text[c.start : c.end] == c.quote)
+        record = scored_record(
+            item,
+            answer.text,
+            answer.abstained,
+            [] if answer.abstained else answer.sources(),
+            list(answer.metadata.get("ranked_sources", [])),
+            (verbatim, len(quotes)),
+            answer.timings.get("total", 0.0),
         )
-        record.score()
         result.records.append(record)
     return {**query_summary(stages, result), "startup_marks": marks}
 
 
 def child_query_plain(job: dict[str, Any]) -> dict[str, Any]:
-    from assistant.evaluation import Record, SystemResult
+    from assistant.evaluation import SystemResult
     from assistant.questionset import load_question_set
 
     items = load_question_set(Path(job["questions"])).items
@@ -288,24 +281,43 @@ def child_query_plain(job: dict[str, Any]) -> dict[str, Any]:
         for stage in STAGES_PLAIN:
             stages[stage].append(timings[stage] * 1000)
         ranked = list(dict.fromkeys(str(d.metadata.get("doc_id", "")) for d in docs))
-        record = Record(
-            id=item.id,
-            question=item.question,
-            answerable=item.answerable,
-            expected=list(item.answers),
-            expected_sources=list(item.sources),
-            tags=dict(item.tags),
-            answer=docs[0].page_content if docs else "",
-            abstained=not docs,
-            cited_sources=ranked[:1],
-            ranked_sources=ranked,
-            quotes_verbatim=len(docs[:1]),
-            quotes_total=len(docs[:1]),
-            seconds=timings["total"],
+        top = docs[0].page_content if docs else ""
+        record = scored_record(
+            item, top, not docs, ranked[:1], ranked, (len(docs[:1]),) * 2, timings["total"]
         )
-        record.score()
         result.records.append(record)
     return query_summary(stages, result)
+
+
+def scored_record(
+    item: Any,
+    answer: str,
+    abstained: bool,
+    cited: list[str],
+    ranked: list[str],
+    quotes: tuple[int, int],
+    seconds: float,
+) -> Any:
+    """One question's outcome, scored as ``assistant eval`` scores it."""
+    from assistant.evaluation import Record
+
+    record = Record(
+        id=item.id,
+        question=item.question,
+        answerable=item.answerable,
+        expected=list(item.answers),
+        expected_sources=list(item.sources),
+        tags=dict(item.tags),
+        answer=answer,
+        abstained=abstained,
+        cited_sources=cited,
+        ranked_sources=ranked,
+        quotes_verbatim=quotes[0],
+        quotes_total=quotes[1],
+        seconds=seconds,
+    )
+    record.score()
+    return record
 
 
 def query_summary(stages: dict[str, list[float]], result: Any) -> dict[str, Any]:
@@ -413,45 +425,10 @@ def run_child(job: dict[str, Any]) -> dict[str, Any]:
 
 
 @contextmanager
-def chroma_server(work: Path) -> Iterator[dict[str, Any]]:
-    """A real ``chroma run`` on loopback for the duration of the block."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = (work / "chroma.log").open("w")
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("chroma")),
-            "run",
-            "--path",
-            str(work / "chroma"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"chroma run did not start; see {work / 'chroma.log'}") from None
-            time.sleep(0.3)
-    try:
+def chroma_settings(work: Path) -> Iterator[dict[str, Any]]:
+    """Chroma settings of a fresh ``chroma run`` on loopback, for the block."""
+    with chroma_server(work) as port:
         yield {"mode": "server", "host": "127.0.0.1", "port": port}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def corpus_for(size: str, data: Path) -> tuple[Path, Path]:
@@ -469,7 +446,7 @@ def measure(args: argparse.Namespace, results: dict[str, Any], out: Path) -> Non
         for size in args.sizes:
             sources, questions = corpus_for(size, args.data)
             for pipeline in args.pipelines:
-                with chroma_server(work) if args.chroma == "server" else _none() as chroma:
+                with chroma_settings(work) if args.chroma == "server" else _none() as chroma:
                     index = work / f"{size}-{pipeline}-{args.chroma}"
                     job = {
                         "pipeline": pipeline,
