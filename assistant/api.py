@@ -12,7 +12,6 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -158,9 +157,7 @@ def create_api(assistant: Assistant) -> FastAPI:
         (503 when it does not, so a load balancer can take this process out)."""
         try:
             index = assistant.serving()
-            probe = np.zeros(assistant.embedder.dimension, dtype=np.float32)
-            probe[0] = 1.0
-            index.collection.query(probe, 1)
+            index.collection.ping(assistant.embedder.dimension)
         except IndexMissingError:
             return {"status": "no-index"}
         except StoreUnavailableError as exc:

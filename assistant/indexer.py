@@ -206,9 +206,7 @@ def _build(
         if store.mode == "server" and report.chunks:
             # A Chroma server loads a collection's index on its first query; pay that here,
             # before the switch, rather than in the first question on the new generation.
-            probe = np.zeros(embedder.dimension, dtype=np.float32)
-            probe[0] = 1.0
-            collection.query(probe, 1)
+            collection.ping(embedder.dimension)
         store.close(generation)
         clock.lap("embed")
         built_at = datetime.now(UTC).isoformat(timespec="seconds")

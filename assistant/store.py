@@ -55,6 +55,7 @@ class VectorCollection(Protocol):
     def ids(self) -> set[str]: ...
     def count(self) -> int: ...
     def query(self, vector: Vectors, k: int) -> list[Hit]: ...
+    def ping(self, dimension: int) -> None: ...
 
 
 def _chroma_settings() -> Any:
@@ -169,6 +170,13 @@ class ChromaCollection:
         ids = result["ids"][0] if result["ids"] else []
         distances = (result.get("distances") or [[]])[0]
         return [Hit(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+
+    def ping(self, dimension: int) -> None:
+        """One nearest-neighbour query: loads a server's index, or raises
+        ``StoreUnavailableError`` when the store does not answer."""
+        probe = np.zeros(dimension, dtype=np.float32)
+        probe[0] = 1.0
+        self.query(probe, 1)
 
     def _pages(self, include: list[Any]) -> Iterator[Any]:
         offset = 0
