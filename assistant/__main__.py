@@ -1,4 +1,7 @@
-"""Command line: ``python -m assistant index|ask|eval|serve``. A thin layer over Assistant."""
+"""Command line: ``python -m assistant index|ask|eval|serve|feedback|model-server``.
+
+A thin layer over Assistant (and, for ``model-server``, over :mod:`assistant.model_server`).
+"""
 
 from __future__ import annotations
 
@@ -89,6 +92,13 @@ def _cmd_feedback(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_model_server(args: argparse.Namespace) -> int:
+    from assistant.model_server import serve_model
+
+    serve_model(args.model, args.host, args.port, max_tokens=args.max_tokens)
+    return 0
+
+
 _LLM_HELP = "answer backend: extractive (default), ollama:<model>, openai:<model>, gguf:<file.gguf>"
 
 
@@ -175,6 +185,21 @@ def build_parser() -> argparse.ArgumentParser:
         "evals/feedback-review.jsonl)",
     )
     feedback.set_defaults(func=_cmd_feedback)
+
+    model = sub.add_parser(
+        "model-server",
+        help="serve a GGUF model over an OpenAI-compatible API, shared by several workers",
+    )
+    model.add_argument("model", type=Path, help="the model file (.gguf)")
+    model.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    model.add_argument("--port", type=int, default=8081, help="port (default 8081)")
+    model.add_argument(
+        "--max-tokens",
+        type=_positive,
+        default=256,
+        help="longest answer when a request names none (default 256)",
+    )
+    model.set_defaults(func=_cmd_model_server)
     return parser
 
 

