@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 7860
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint audit index eval bench bench-scale screenshots system-deps clean
+.PHONY: help install run test lint audit index eval bench bench-scale screenshots system-deps clean train-reader
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,6 +40,10 @@ lint: $(STAMP)  ## ruff and mypy, as CI runs them.
 eval: $(STAMP)  ## Evaluate the corpus set and the PIAF sample against the baseline.
 	$(PY) -m assistant eval evals/poitiers.jsonl
 	$(PY) -m assistant eval evals/piaf.jsonl
+
+train-reader: $(STAMP)  ## Retrain the reader on PIAF, offline (about 15 min on 2 cores), then calibrate it.
+	$(PY) evals/train_reader.py --negatives 5
+	$(PY) evals/calibrate_reader.py
 
 bench: $(STAMP)  ## Benchmarks: index build vs raw model, warm ask latency, 20 web users.
 	$(PY) benchmarks/index_build.py

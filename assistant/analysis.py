@@ -7,10 +7,15 @@ import unicodedata
 from functools import cache
 from typing import Any
 
+# Re-exported: keyword analysis reads every number in its canonical spelling.
+from assistant.numbers import normalise_numbers as normalise_numbers
+
+# Bumped whenever :func:`terms` gives other terms for the same text, so that a build
+# analyses every chunk again instead of reusing term counts of the previous generation.
+# 2: numbers in one canonical spelling (assistant.numbers): "200,000" = "200.000" = "200000".
+ANALYSIS_VERSION = 2
+
 _ELISION = re.compile(r"\b(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu|quoiqu)['’]", re.IGNORECASE)
-# Thousands written "200.000", "200 000" or "1 000" become one number; "2,5" becomes "2.5".
-_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3})(?:[ .\u00a0\u202f](\d{3}))+(?![\d,]|\.\d)")
-_DECIMAL_COMMA = re.compile(r"(\d),(\d)")
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+", re.UNICODE)
 
 STOP_WORDS_FR = frozenset(
@@ -53,12 +58,6 @@ def fold(text: str) -> str:
     """Lowercase and strip accents: ``'Économie'`` -> ``'economie'``."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("œ", "oe")
-
-
-def normalise_numbers(text: str) -> str:
-    """``'200.000'``, ``'200 000'`` -> ``'200000'``; ``'2,5'`` -> ``'2.5'``."""
-    text = _THOUSANDS.sub(lambda m: re.sub(r"\D", "", m.group(0)), text)
-    return _DECIMAL_COMMA.sub(r"\1.\2", text)
 
 
 def words(text: str) -> list[str]:

@@ -10,7 +10,13 @@ from assistant.documents import Document
 
 @dataclass(frozen=True)
 class Citation:
-    """One cited passage: ``quote == document_text[start:end]`` of source ``source_id``."""
+    """One cited passage: ``quote == document_text[start:end]`` of source ``source_id``.
+
+    ``answer_start``/``answer_end``: where the answer itself lies inside the quote, as
+    offsets in the same cleaned document text (``start <= answer_start < answer_end <=
+    end``); ``None`` when the quote is context rather than the answer (a lead, a list's
+    announcement, the sentence an anaphora points back to).
+    """
 
     n: int
     source_id: str
@@ -23,13 +29,24 @@ class Citation:
     publisher: str = ""
     date: str = ""
     language: str = ""
+    answer_start: int | None = None
+    answer_end: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def quoting(cls, n: int, doc: Document, start: int, end: int, score: float) -> Citation:
-        """The citation of ``doc.text[start:end]``, with the document's bibliographic data."""
+    def quoting(
+        cls,
+        n: int,
+        doc: Document,
+        start: int,
+        end: int,
+        score: float,
+        answer: tuple[int, int] | None = None,
+    ) -> Citation:
+        """The citation of ``doc.text[start:end]``, with the document's bibliographic data;
+        ``answer``: the answer's offsets inside it, if known."""
         meta = doc.meta
         return cls(
             n=n,
@@ -43,6 +60,8 @@ class Citation:
             publisher=meta.publisher,
             date=meta.date or meta.updated,
             language=meta.language,
+            answer_start=answer[0] if answer else None,
+            answer_end=answer[1] if answer else None,
         )
 
 

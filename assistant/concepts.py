@@ -1,12 +1,14 @@
-"""A question as weighted concepts: each content word (or glossary phrase) with every form
-it may take in the evidence, in French or English."""
+"""A question as weighted concepts: each content word (or glossary phrase, or acronym) with
+every form it may take in the evidence, in French or English."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from assistant.acronyms import Acronyms
 from assistant.analysis import fold, is_stop_word, terms, words
 from assistant.glossary import Glossary
 
@@ -34,21 +36,45 @@ class Concept:
     surface: str
     terms: frozenset[str]
     weight: float = 1.0  # below 1 for concepts carried over from an earlier question
+    # Multi-word forms, each a set of terms that express the concept only all together:
+    # "SCIC" is expressed by "société coopérative d'intérêt collectif", not by "société".
+    phrases: frozenset[frozenset[str]] = frozenset()
+
+    def found_in(self, found: set[str]) -> bool:
+        """Whether a text whose terms are ``found`` expresses the concept."""
+        return bool(self.terms & found) or any(p <= found for p in self.phrases)
+
+    @property
+    def all_terms(self) -> frozenset[str]:
+        """Every term of every form."""
+        return self.terms.union(*self.phrases)
 
 
 def question_concepts(
-    question: str, language: str, glossary: Glossary | None = None
+    question: str,
+    language: str,
+    glossary: Glossary | None = None,
+    acronyms: Acronyms | None = None,
 ) -> list[Concept]:
-    """Glossary phrases first (with their translations), then the remaining content words."""
+    """Acronyms and spelled-out names first (one concept each, with their other forms),
+    then glossary phrases (with their translations), then the remaining content words."""
     concepts: list[Concept] = []
     rest = words(question)
+    segments = [question]  # the question outside the acronym forms, for the glossary
+    if acronyms is not None:
+        for surface, others in acronyms.matches(question):
+            concepts.append(_acronym_concept(surface, others, acronyms, glossary))
+            rest = _remove_folded(rest, surface)
+            head, _, tail = segments.pop().partition(surface)
+            segments += [head, tail]
     if glossary is not None:
-        for phrase, translations in glossary.matches(question, language):
-            forms = {t for text in (phrase, *translations) for t in _all_terms(text)}
-            forms -= _meta_terms()
-            if forms:
-                concepts.append(Concept(phrase, frozenset(forms)))
-            rest = _remove_folded(rest, phrase)
+        for segment in segments:
+            for phrase, translations in glossary.matches(segment, language):
+                forms = {t for text in (phrase, *translations) for t in _all_terms(text)}
+                forms -= _meta_terms()
+                if forms:
+                    concepts.append(Concept(phrase, frozenset(forms)))
+                rest = _remove_folded(rest, phrase)
     for word in rest:
         folded = fold(word)
         if is_stop_word(word) or folded in _META_WORDS or (len(folded) < 2 and not word.isdigit()):
@@ -65,16 +91,56 @@ def conversation_concepts(
     language: str,
     glossary: Glossary | None = None,
     carry: float = 0.5,
+    acronyms: Acronyms | None = None,
 ) -> list[Concept]:
     """The question's concepts, plus those of the previous question at ``carry`` weight:
     "Et à quelle date ?" is about what the previous question was about."""
-    concepts = question_concepts(question, language, glossary)
+    concepts = question_concepts(question, language, glossary, acronyms)
     if earlier:
-        own = {c.terms for c in concepts}
-        for c in question_concepts(earlier[-1], language, glossary):
-            if c.terms not in own:
-                concepts.append(Concept(c.surface, c.terms, carry))
+        own = {(c.terms, c.phrases) for c in concepts}
+        for c in question_concepts(earlier[-1], language, glossary, acronyms):
+            if (c.terms, c.phrases) not in own:
+                concepts.append(dataclasses.replace(c, weight=carry))
     return concepts
+
+
+def _acronym_concept(
+    surface: str, others: Sequence[str], acronyms: Acronyms, glossary: Glossary | None
+) -> Concept:
+    """One concept for an acronym or a spelled-out name and its other forms ``others``:
+    single words (acronyms) are terms; names of several words are phrases, in French and
+    in English terms, with the glossary's translation of a whole name ("coopérative
+    d'activité et d'emploi" -> "activity and employment cooperative"). Other glossary
+    translations of an acronym are left out: "SCIC" -> "cooperative" names a wider thing."""
+    forms = [surface, *others]
+    if glossary is not None:
+        forms += [t for form in forms for t in _translations(form, glossary, acronyms)]
+    single: set[str] = set()
+    phrases: set[frozenset[str]] = set()
+    for form in dict.fromkeys(forms):
+        if len(words(form)) == 1:
+            single |= _all_terms(form) - _meta_terms()
+            continue
+        for language in ("fr", "en"):
+            together = frozenset(terms(form, language)) - _meta_terms()
+            if together:
+                phrases.add(together)
+    return Concept(surface, frozenset(single), phrases=frozenset(phrases))
+
+
+def _translations(form: str, glossary: Glossary, acronyms: Acronyms) -> list[str]:
+    """The glossary's translations of the whole of ``form``, in either direction; for an
+    acronym, only those that are acronyms too ("ESS" -> "SSE")."""
+    found: list[str] = []
+    for language in ("fr", "en"):
+        for phrase, translations in glossary.matches(form, language):
+            if fold(phrase) != fold(form):
+                continue  # the translation of a part of the name only
+            if len(words(form)) > 1:
+                found += translations
+            else:
+                found += [t for t in translations if acronyms.expansions(t)]
+    return found
 
 
 def _remove_folded(tokens: list[str], phrase: str) -> list[str]:
@@ -93,11 +159,11 @@ def _all_terms(text: str) -> set[str]:
 
 
 def _dedupe(concepts: Sequence[Concept]) -> list[Concept]:
-    seen: set[frozenset[str]] = set()
+    seen: set[tuple[frozenset[str], frozenset[frozenset[str]]]] = set()
     out: list[Concept] = []
     for concept in concepts:
-        if concept.terms not in seen:
-            seen.add(concept.terms)
+        if (concept.terms, concept.phrases) not in seen:
+            seen.add((concept.terms, concept.phrases))
             out.append(concept)
     return out
 
@@ -105,7 +171,8 @@ def _dedupe(concepts: Sequence[Concept]) -> list[Concept]:
 def concept_weights(concepts: Sequence[Concept], idf: Mapping[str, float]) -> list[float]:
     """Each concept weighs as its rarest known form; unknown concepts weigh the most."""
     return [
-        c.weight * max((idf[t] for t in c.terms if t in idf), default=UNKNOWN_IDF) for c in concepts
+        c.weight * max((idf[t] for t in c.all_terms if t in idf), default=UNKNOWN_IDF)
+        for c in concepts
     ]
 
 
@@ -114,7 +181,7 @@ def coverage(concepts: Sequence[Concept], weights: Sequence[float], found: set[s
     total = sum(weights)
     if not total:
         return 0.0
-    hit = sum(w for c, w in zip(concepts, weights, strict=True) if c.terms & found)
+    hit = sum(w for c, w in zip(concepts, weights, strict=True) if c.found_in(found))
     return hit / total
 
 
@@ -126,6 +193,8 @@ def unknown_share(
     if not total:
         return 0.0
     missing = sum(
-        w for c, w in zip(concepts, weights, strict=True) if not any(t in idf for t in c.terms)
+        w
+        for c, w in zip(concepts, weights, strict=True)
+        if not any(t in idf for t in c.terms) and not any(p <= idf.keys() for p in c.phrases)
     )
     return missing / total

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
-from assistant.analysis import query_terms
+from assistant.analysis import is_stop_word, query_terms
 from assistant.language import detect_language
 from assistant.questions import is_follow_up
 
 Message = Mapping[str, str]
+_WORD = re.compile(r"[^\W\d_]+|\d+")
 
 
 def validate_history(history: Sequence[Message] | None) -> list[dict[str, str]]:
@@ -45,6 +47,37 @@ def context_questions(question: str, history: Sequence[Message]) -> list[str]:
 def standalone_question(question: str, history: Sequence[Message]) -> str:
     """``question`` itself, or joined to the previous question when it leans on it."""
     return " ".join([*context_questions(question, history), question])
+
+
+_ASKING = frozenset(
+    """qu quoi quel quelle quels quelles qui que quand comment combien pourquoi où ou est-ce
+    what which who whom when where why how many much is are was were""".split()
+)
+
+
+def follow_up_question(question: str, history: Sequence[Message]) -> str:
+    """What the reader should read: ``question`` itself, or, for a follow-up, the question
+    with the subject of the previous one added after it in brackets ("Et combien y en a-t-il
+    dans la Vienne ? (SCIC)"), so the new question decides what is asked and the
+    conversation only fills in what it leaves out."""
+    earlier = context_questions(question, history)
+    if not earlier:
+        return question
+    asked = {w.lower() for w in _WORD.findall(question)}
+    subject = [
+        w
+        for w in _WORD.findall(earlier[-1])
+        if w.lower() not in asked and w.lower() not in _ASKING and not is_stop_word(w)
+    ]
+    return f"{question} ({' '.join(subject)})" if subject else question
+
+
+def previous_answer(history: Sequence[Message]) -> str:
+    """The last assistant message, or ``""``."""
+    for message in reversed(history):
+        if message.get("role") == "assistant":
+            return message.get("content", "")
+    return ""
 
 
 def conversation_language(question: str, history: Sequence[Message]) -> str:

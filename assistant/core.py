@@ -15,6 +15,8 @@ from assistant.conversation import (
     Message,
     context_questions,
     conversation_language,
+    follow_up_question,
+    previous_answer,
     standalone_question,
     validate_history,
 )
@@ -46,6 +48,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 class IndexMissingError(RuntimeError):
     """No index has been built yet in ``index_dir``."""
+
+
+class IndexModelMismatchError(IndexMissingError):
+    """The index was built by another embedding backend or model than the one configured:
+    its vectors and the question's would not be comparable."""
 
 
 class Assistant:
@@ -80,7 +87,7 @@ class Assistant:
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
-        return self._answerer or ExtractiveAnswerer()
+        return self._answerer or ExtractiveAnswerer(use_reader=self.settings.retrieval.reader)
 
     @cached_property
     def glossary(self) -> Glossary:
@@ -104,10 +111,25 @@ class Assistant:
             if self._serving is None or self._serving.snapshot.generation != current:
                 directory = generation_dir(self.settings.index_dir, current)
                 snapshot = Snapshot.load(directory, self.settings.sources_dir)
+                self._check_model(snapshot)
                 serving = ServingIndex(snapshot, directory, self.store.open(current))
                 serving.warm()
                 self._serving = serving
             return self._serving
+
+    def _check_model(self, snapshot: Snapshot) -> None:
+        built = snapshot.fingerprint
+        if "model" not in built:
+            return
+        built_by = (built.get("backend", "sentence-transformers"), built["model"])
+        mine = self.embedder.settings
+        if built_by != (mine.backend, mine.model):
+            raise IndexModelMismatchError(
+                f"the index in {self.settings.index_dir} was built with {built_by[1]!r} "
+                f"({built_by[0]}), but questions would be embedded with {mine.model!r} "
+                f"({mine.backend}); run `python -m assistant index` to rebuild it, or set "
+                "embedding.backend and embedding.model back"
+            )
 
     def snapshot(self) -> Snapshot:
         """Documents and chunks of the generation being served."""
@@ -120,6 +142,7 @@ class Assistant:
         return self.serving()
 
     def retriever(self, index: ServingIndex | None = None) -> HybridRetriever:
+        """Hybrid search over ``index``; unset ``dense_weights`` follow the embedding model."""
         r = self.settings.retrieval
         return HybridRetriever(
             index or self.ensure_index(),
@@ -188,7 +211,8 @@ class Assistant:
             yield corpus_answer
             return
         earlier = context_questions(question, messages)
-        retrieval = self.retriever(index).retrieve(
+        retriever = self.retriever(index)
+        retrieval = retriever.retrieve(
             question, language=language, k=self.settings.retrieval.passages, previous=earlier
         )
 
@@ -200,6 +224,11 @@ class Assistant:
                 language=language,
                 retrieval=retrieval,
                 index=index,
+                # The reader reads the question with what a follow-up leaves out filled in,
+                # and the other forms of its terms (translations, acronyms) that the
+                # evidence may use instead.
+                asked=retriever.expand(follow_up_question(question, messages), language),
+                previous_answer=previous_answer(messages) if earlier else "",
             )
             answer.timings["selection"] = time.perf_counter() - selection_started
             return answer

@@ -26,9 +26,10 @@ from assistant.analysis import fold, is_stop_word, terms, words
 from assistant.answers import Answer, Citation
 from assistant.documents import Document
 from assistant.embeddings import Embedder
+from assistant.numbers import numbers
 from assistant.phrases import NOT_FOUND
+from assistant.questions import question_entities
 from assistant.retrieval import Passage, ServingIndex
-from assistant.selector import numbers, question_entities
 from assistant.sentences import split_sentences
 
 _MARKERS = re.compile(r"(?:\s*\[\s*(?:passages?\s*)?\d+(?:\s*[,;]\s*\d+)*\s*\])+", re.IGNORECASE)

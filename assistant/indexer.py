@@ -16,12 +16,12 @@ import numpy as np
 from filelock import FileLock, Timeout
 from scipy import sparse
 
-from assistant.analysis import terms
+from assistant.analysis import ANALYSIS_VERSION, terms
 from assistant.chunking import Chunk, chunk_document
 from assistant.corpus import load_corpus
 from assistant.documents import Document, SkippedFile
 from assistant.embeddings import Embedder, Vectors
-from assistant.keyword import COUNTS_FILE, KeywordIndex, TermCounts
+from assistant.keyword import COUNTS_FILE, KeywordIndex, TermCounts, counts_analysis
 from assistant.settings import Settings
 from assistant.snapshot import (
     CURRENT_FILE,
@@ -81,14 +81,25 @@ class BuildReport:
 
 
 def fingerprint(settings: Settings) -> dict[str, Any]:
-    """What must match for a previous generation's chunks and vectors to be reused."""
+    """What must match for a previous generation's chunks and vectors to be reused.
+
+    It is stored with each generation (``state.json``), so an index records the embedding
+    backend and model that built it; a change of either makes the next build full.
+    """
     return {
         "pipeline": PIPELINE_VERSION,
+        "backend": settings.embedding.backend,
         "model": settings.embedding.model,
         "max_tokens": settings.chunking.max_tokens,
         "min_tokens": settings.chunking.min_tokens,
         "sentence_vectors": settings.embedding.sentence_vectors,
     }
+
+
+def same_fingerprint(stored: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    """Whether a generation's stored fingerprint matches ``wanted``; generations built
+    before the backend was recorded were all built by sentence-transformers."""
+    return {"backend": "sentence-transformers", **stored} == wanted
 
 
 def chunk_metadata(doc: Document, chunk: Chunk) -> Metadata:
@@ -140,7 +151,7 @@ def _build(
     wanted = fingerprint(settings)
     current = read_current(index_dir)
     old = _load_previous(settings, store, current)
-    reusable = old is not None and old.fingerprint == wanted
+    reusable = old is not None and same_fingerprint(old.fingerprint, wanted)
     previous_docs = {d.meta.file: d for d in old.documents} if old and reusable else {}
 
     stages: dict[str, float] = {}
@@ -179,6 +190,8 @@ def _build(
         and not report.removed
         and old is not None
         and old.skipped == skipped_now
+        # Keyword terms of another analysis version: build a generation with current ones.
+        and counts_analysis(generation_dir(index_dir, current)) == ANALYSIS_VERSION
     ):
         report.generation = current
         report.seconds = time.perf_counter() - started
@@ -293,6 +306,8 @@ def keyword_index(
     old_rows = {c.id: row for row, c in enumerate(old.all_chunks)} if previous and old else {}
     if previous is not None and previous.matrix.shape[0] != len(old_rows):
         previous, old_rows = None, {}  # counts from another build: analyse everything
+    if previous is not None and previous.analysis != ANALYSIS_VERSION:
+        previous, old_rows = None, {}  # counts from another analysis: analyse everything
     fresh = [row for row, c in enumerate(chunks) if c.id not in old_rows]
     added = TermCounts.count(
         [

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-from assistant.analysis import query_terms
+from assistant.analysis import ANALYSIS_VERSION, query_terms
 
 FILE = "keyword.npz"
 
@@ -28,6 +28,9 @@ class TermCounts:
 
     matrix: sparse.csr_matrix
     vocabulary: dict[str, int]
+    # The analysis (assistant.analysis.ANALYSIS_VERSION) that produced the counts: counts of
+    # another analysis are not reused, since the same text would now give other terms.
+    analysis: int = ANALYSIS_VERSION
 
     @classmethod
     def count(
@@ -66,12 +69,22 @@ class TermCounts:
         return TermCounts(sparse.csr_matrix(matrix), vocabulary)
 
     def save(self, directory: Path) -> None:
-        _save(directory / COUNTS_FILE, self.matrix, self.vocabulary)
+        _save(directory / COUNTS_FILE, self.matrix, self.vocabulary, analysis=self.analysis)
 
     @classmethod
     def load(cls, directory: Path) -> TermCounts:
         matrix, vocabulary = _load(directory / COUNTS_FILE, sparse.csr_matrix)
-        return cls(matrix, vocabulary)
+        return cls(matrix, vocabulary, counts_analysis(directory))
+
+
+def counts_analysis(directory: Path) -> int:
+    """The analysis version of the term counts saved in ``directory``; 1 for counts saved
+    before versions were recorded, 0 when there are none."""
+    try:
+        with np.load(directory / COUNTS_FILE) as data:
+            return int(data["analysis"]) if "analysis" in data.files else 1
+    except (OSError, ValueError):
+        return 0
 
 
 @dataclass
@@ -126,7 +139,10 @@ class KeywordIndex:
 
 
 def _save(
-    path: Path, matrix: sparse.csr_matrix | sparse.csc_matrix, vocabulary: dict[str, int]
+    path: Path,
+    matrix: sparse.csr_matrix | sparse.csc_matrix,
+    vocabulary: dict[str, int],
+    analysis: int = ANALYSIS_VERSION,
 ) -> None:
     tmp = path.with_name(f".{path.stem}.tmp.npz")
     np.savez(
@@ -136,6 +152,7 @@ def _save(
         indptr=matrix.indptr,
         shape=np.asarray(matrix.shape),
         vocabulary=np.frombuffer(json.dumps(vocabulary).encode(), dtype=np.uint8),
+        analysis=np.asarray(analysis),
     )
     tmp.replace(path)
 

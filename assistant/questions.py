@@ -128,3 +128,22 @@ def is_follow_up(question: str, content_terms: Sequence[str]) -> bool:
     if len(content_terms) <= 1:
         return True
     return bool(_PRONOUNS.search(text)) and len(content_terms) <= 3
+
+
+_ENTITY = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-ZÀ-Ý][\w’'-]*(?:\s+[A-ZÀ-Ý][\w’'-]*)*)")
+_NOT_NAMES = frozenset(
+    """ESS SSE I Et And Qui Que Quel Quelle Quels Quelles Who What When Where Why How Which
+    Combien Comment Pourquoi Où Est Is Are Do Does Did Can Tu Vous Il Elle""".split()
+)
+
+
+def question_entities(question: str) -> list[str]:
+    """Names the question is about: capitalised words past its first word ("Bordeaux",
+    "Le Baudet"), which the evidence must mention for an answer to be about them."""
+    names = []
+    for match in _ENTITY.finditer(question.strip()):
+        words = [w.strip("’'-") for w in match.group(1).split() if w not in _NOT_NAMES]
+        words = [w for w in words if w]
+        if words:
+            names.append(" ".join(words))
+    return names

@@ -1,4 +1,7 @@
-"""The sentence selector: a logistic model over a few explicit signals.
+"""The sentence selector: a logistic model over a few explicit signals (the default scorer).
+
+The trained reader (:mod:`assistant.reader`, ``retrieval.reader = true``) is meant to replace
+it once it beats it; measured so far it does not (README, "How an answer is chosen").
 
 Its coefficients come from ``evals/train_selector.py``, which fits them on PIAF
 questions (French, held apart from the PIAF evaluation sample) and the Poitiers question
@@ -9,9 +12,9 @@ after changing a signal, and paste its output here.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 
+from assistant.numbers import numbers
 from assistant.sentences import is_prose
 
 FEATURES = (
@@ -36,13 +39,7 @@ INTERCEPT = -6.903
 THRESHOLD = 0.16
 # fmt: on
 
-_NUMBER = re.compile(r"(?<![\w/])\d+(?:[.,]\d+)?(?![\w/])")
 _GATED_KINDS = frozenset({"how_many", "amount", "when", "who", "where"})
-
-
-def numbers(text: str) -> set[str]:
-    """Numbers written in ``text`` ("2,5" and "2.5" alike), ignoring ids such as B323."""
-    return {n.replace(",", ".") for n in _NUMBER.findall(text)}
 
 
 def feature_vector(
@@ -80,22 +77,3 @@ def probability(features: Sequence[float]) -> float:
     """The model's probability that the sentence answers the question."""
     z = INTERCEPT + sum(c * f for c, f in zip(COEFFICIENTS, features, strict=True))
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-
-
-_ENTITY = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-ZÀ-Ý][\w’'-]*(?:\s+[A-ZÀ-Ý][\w’'-]*)*)")
-_NOT_NAMES = frozenset(
-    """ESS SSE I Et And Qui Que Quel Quelle Quels Quelles Who What When Where Why How Which
-    Combien Comment Pourquoi Où Est Is Are Do Does Did Can Tu Vous Il Elle""".split()
-)
-
-
-def question_entities(question: str) -> list[str]:
-    """Names the question is about: capitalised words past its first word ("Bordeaux",
-    "Le Baudet"), which the evidence must mention for an answer to be about them."""
-    names = []
-    for match in _ENTITY.finditer(question.strip()):
-        words = [w.strip("’'-") for w in match.group(1).split() if w not in _NOT_NAMES]
-        words = [w for w in words if w]
-        if words:
-            names.append(" ".join(words))
-    return names

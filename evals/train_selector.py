@@ -51,7 +51,7 @@ def assistant_for(qset: QuestionSet) -> Assistant:
 
 def collect(assistant: Assistant, items: list[EvalItem]) -> list[Question]:
     index = assistant.serving()
-    answerer = ExtractiveAnswerer(threshold=0.0)
+    answerer = ExtractiveAnswerer(use_reader=False)
     out: list[Question] = []
     for item in items:
         if item.tag("type") == "corpus":

@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from assistant.answers import Answer
+from assistant.core import Assistant
 from assistant.embeddings import Embedder
 from assistant.settings import ChromaSettings, Settings
 
@@ -189,3 +191,15 @@ def wait_for(
             pass
         assert time.monotonic() < deadline, f"not ready within {timeout} s:\n{log.read_text()}"
         time.sleep(0.3)
+
+
+def answered(assistant: Assistant, question: str, fact: str, **kwargs: Any) -> Answer:
+    """Ask ``question``; assert it is answered, with ``fact`` in the text and every quote
+    verbatim at its offsets. Returns the answer for further checks."""
+    answer = assistant.ask(question, **kwargs)
+    assert not answer.abstained, f"{question!r} was declined: {answer.text}"
+    assert fact in answer.text, f"{question!r}: {fact!r} not in {answer.text!r}"
+    documents = assistant.snapshot().by_id
+    for citation in answer.citations:
+        assert documents[citation.source_id].text[citation.start : citation.end] == citation.quote
+    return answer

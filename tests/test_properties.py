@@ -104,7 +104,7 @@ def test_every_citation_quotes_the_text_at_its_offsets(raw: str, data: st.DataOb
                 end=end,
                 text=doc.text[start:end],
                 score=0.5,
-                follow_on=later,
+                items=tuple(later),
                 before=before,
             )
         )

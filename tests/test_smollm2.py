@@ -18,7 +18,7 @@ from assistant.answers import Answer
 from assistant.core import Assistant
 from assistant.embeddings import Embedder
 from assistant.metrics import claims, supports
-from assistant.selector import numbers
+from assistant.numbers import numbers
 from assistant.settings import Settings
 from tests.conftest import REPO, SOURCES
 

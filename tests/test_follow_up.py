@@ -1,0 +1,28 @@
+"""What the reader reads for a follow-up: the new question, with only what it leaves out."""
+
+from __future__ import annotations
+
+from assistant.conversation import follow_up_question, previous_answer
+
+
+def _history(question: str, answer: str = "Une réponse [1]") -> list[dict[str, str]]:
+    return [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
+
+
+def test_a_follow_up_keeps_its_own_question_and_borrows_the_subject() -> None:
+    asked = follow_up_question(
+        "Et combien y en a-t-il dans la Vienne ?", _history("Qu'est-ce qu'une SCIC ?")
+    )
+    assert asked.startswith("Et combien y en a-t-il dans la Vienne ?")
+    assert asked.endswith("(SCIC)")  # not "Qu'est-ce": the old question's asking words stay out
+
+
+def test_a_question_that_stands_alone_is_read_as_is() -> None:
+    question = "Combien de salariés compte la recyclerie des Couronneries ?"
+    assert follow_up_question(question, _history("Qu'est-ce qu'une SCIC ?")) == question
+
+
+def test_previous_answer_is_the_last_assistant_message() -> None:
+    history = [*_history("Q1", "A1"), *_history("Q2", "A2")]
+    assert previous_answer(history) == "A2"
+    assert previous_answer([]) == ""

@@ -1,0 +1,78 @@
+"""The reader's weights: loaded lazily, and a missing or broken file names its rebuild."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.reader import (
+    CONFIG_FILE,
+    READER_DIR,
+    REBUILD,
+    WEIGHTS_FILE,
+    Reader,
+    ReaderError,
+    ReaderInput,
+    best_span,
+)
+
+CANDIDATE = [ReaderInput("La Maison de l'ESS ouvre de 9 heures à 17 heures.")]
+
+
+def test_construction_loads_nothing(tmp_path: Path) -> None:
+    reader = Reader(tmp_path / "nowhere")  # no error until it is used
+    assert reader.read("Quand ?", []) == []
+
+
+def test_a_missing_folder_names_the_rebuild_command(tmp_path: Path) -> None:
+    with pytest.raises(ReaderError, match=REBUILD):
+        Reader(tmp_path / "nowhere").read("Quand ouvre la Maison ?", CANDIDATE)
+
+
+def test_missing_weights_name_the_file_and_the_command(tmp_path: Path) -> None:
+    shutil.copy(READER_DIR / CONFIG_FILE, tmp_path / CONFIG_FILE)
+    with pytest.raises(ReaderError, match=rf"{WEIGHTS_FILE}.*missing.*{REBUILD}"):
+        Reader(tmp_path).read("Quand ouvre la Maison ?", CANDIDATE)
+
+
+def test_a_changed_file_fails_its_checksum(tmp_path: Path) -> None:
+    shutil.copy(READER_DIR / CONFIG_FILE, tmp_path / CONFIG_FILE)
+    (tmp_path / WEIGHTS_FILE).write_bytes(b"not safetensors at all")
+    with pytest.raises(ReaderError, match=rf"checksum.*{REBUILD}"):
+        Reader(tmp_path).read("Quand ouvre la Maison ?", CANDIDATE)
+
+
+@pytest.mark.slow
+def test_a_corrupt_file_is_named(tmp_path: Path) -> None:
+    config = json.loads((READER_DIR / CONFIG_FILE).read_text(encoding="utf-8"))
+    config.pop("sha256")
+    (tmp_path / CONFIG_FILE).write_text(json.dumps(config), encoding="utf-8")
+    (tmp_path / WEIGHTS_FILE).write_bytes(b"\x00" * 64)
+    with pytest.raises(ReaderError, match=rf"corrupt.*{REBUILD}"):
+        Reader(tmp_path).read("Quand ouvre la Maison ?", CANDIDATE)
+
+
+@pytest.mark.slow
+def test_the_shipped_reader_prefers_the_answer_and_marks_its_span() -> None:
+    reader = Reader()
+    question = "Quand ouvre la Maison de l'ESS ?"
+    answer = ReaderInput("La Maison de l'ESS ouvre du lundi au vendredi, de 9 heures à 17 heures.")
+    other = ReaderInput("La Maison de l'ESS accueille dix-huit structures de l'économie sociale.")
+    readings = reader.read(question, [answer, other])
+    assert readings[0].logit > readings[1].logit
+    start, end = readings[0].span
+    assert "9 heures" in answer.sentence[start:end] or "lundi" in answer.sentence[start:end]
+    assert (WEIGHTS_FILE and (READER_DIR / WEIGHTS_FILE).stat().st_size) < 30_000_000
+
+
+def test_best_span_stays_inside_the_sentence() -> None:
+    # tokens: [CLS] q [SEP] s1 s2 [SEP] ctx [SEP]; the context token has the best logits
+    sequence = [None, 0, None, 1, 1, None, 1, None]
+    offsets = [(0, 0), (0, 5), (0, 0), (0, 3), (4, 9), (0, 0), (16, 20), (0, 0)]
+    start = [0, 0, 0, 1.0, 0.5, 0, 9.0, 0]
+    end = [0, 0, 0, 0.2, 2.0, 0, 9.0, 0]
+    span, score = best_span(start, end, offsets, sequence, sentence_chars=9)
+    assert span == (0, 9) and score == pytest.approx(3.0)
