@@ -64,7 +64,6 @@ class Candidate:
     start: int
     end: int
     text: str
-    role: str = "prose"
     heading: str = ""
     previous: str = ""
     items: tuple[tuple[int, int], ...] = ()  # the list this sentence announces
@@ -101,7 +100,8 @@ class Candidate:
 
 
 class ExtractiveAnswerer:
-    """Quotes the sentence (or list, or clause) the reader finds answers, and cites it."""
+    """Quotes the sentence (or list, or clause) that answers, and cites it; scored by the
+    logistic selector, or by the trained reader with ``use_reader``."""
 
     def __init__(
         self,
@@ -175,11 +175,11 @@ class ExtractiveAnswerer:
         candidates = self._candidates(retrieval.passages[: self.passages], index)
         if not candidates:
             return []
-        self._prescore(question, kind, candidates, retrieval, index)
         if not self.use_reader:
-            scored = self._select_scores(question, kind, candidates, retrieval, index)
-            _penalise_repeats(scored, previous_answer)
-            return sorted(scored, key=lambda c: c.score, reverse=True)
+            self._select_scores(question, kind, candidates, retrieval, index)
+            _penalise_repeats(candidates, previous_answer)
+            return sorted(candidates, key=lambda c: c.score, reverse=True)
+        self._prescore(kind, candidates, retrieval, index)
         candidates.sort(key=lambda c: c.prescore, reverse=True)
         short, rest = candidates[: self.shortlist], candidates[self.shortlist :]
         readings = self.reader.read(asked or question, [c.reader_input() for c in short])
@@ -188,7 +188,7 @@ class ExtractiveAnswerer:
             candidate.features = self.calibration.features(
                 logit=reading.logit,
                 lexical=candidate.lexical,
-                type_missing=kind in _GATED_KINDS and not candidate.type_match,
+                type_missing=kind in selector.GATED_KINDS and not candidate.type_match,
                 rank=candidate.passage_rank,
             )
             candidate.score = self.calibration.probability(candidate.features)
@@ -204,13 +204,14 @@ class ExtractiveAnswerer:
         candidates: list[Candidate],
         retrieval: Retrieval,
         index: ServingIndex,
-    ) -> list[Candidate]:
-        """The logistic selector's probability for every candidate, best first."""
+    ) -> None:
+        """Set every candidate's score to the logistic selector's probability."""
         concepts = retrieval.concepts
         weights = concept_weights(concepts, index.idf)
         asked_numbers = numbers(question)
         context: dict[str, float] = {}
-        for candidate in candidates:
+        dense = _dense(candidates, retrieval, index)
+        for candidate, similarity in zip(candidates, dense, strict=True):
             chunk = candidate.passage.chunk
             language = candidate.passage.document.meta.language or "fr"
             if chunk.id not in context:
@@ -218,6 +219,8 @@ class ExtractiveAnswerer:
                     concepts, weights, set(terms(chunk.embed_text, language))
                 )
             quoted = candidate.quoted()
+            candidate.dense = similarity
+            candidate.type_match = evidence_match(kind, quoted)
             candidate.features = selector.feature_vector(
                 dense=candidate.dense,
                 lexical=coverage(concepts, weights, set(terms(quoted, language))),
@@ -230,7 +233,6 @@ class ExtractiveAnswerer:
                 position=candidate.number,
             )
             candidate.score = selector.probability(candidate.features)
-        return sorted(candidates, key=lambda c: c.score, reverse=True)
 
     def grounded(
         self, question: str, candidates: Sequence[Candidate], index: ServingIndex
@@ -270,7 +272,7 @@ class ExtractiveAnswerer:
                 if role == "announce" and not structure.items[position]:
                     continue  # "En 2021, les 3 lauréats étaient :" and nothing after it
                 candidate = Candidate(
-                    passage, rank, number, start, end, doc.text[start:end], role=role,
+                    passage, rank, number, start, end, doc.text[start:end],
                     heading=_sentence(doc.text, structure, structure.heading[position]),
                     previous=_sentence(doc.text, structure, position - 1),
                     items=structure.items[position],
@@ -285,7 +287,6 @@ class ExtractiveAnswerer:
 
     def _prescore(
         self,
-        question: str,
         kind: str,
         candidates: list[Candidate],
         retrieval: Retrieval,
@@ -297,10 +298,11 @@ class ExtractiveAnswerer:
         dense = _dense(candidates, retrieval, index)
         for candidate, similarity in zip(candidates, dense, strict=True):
             language = candidate.passage.document.meta.language or "fr"
-            context = " ".join([candidate.heading, candidate.quoted()])
+            quoted = candidate.quoted()
+            context = " ".join([candidate.heading, quoted])
             candidate.lexical = coverage(concepts, weights, set(terms(context, language)))
             candidate.dense = similarity
-            candidate.type_match = evidence_match(kind, candidate.quoted())
+            candidate.type_match = evidence_match(kind, quoted)
             candidate.prescore = (
                 candidate.lexical
                 + 0.5 * similarity
@@ -321,9 +323,6 @@ class ExtractiveAnswerer:
         if len({c.doc_id for c in chosen}) == 1:
             chosen.sort(key=lambda c: c.start)
         return chosen
-
-
-_GATED_KINDS = frozenset({"how_many", "amount", "when", "who", "where"})
 
 
 def _penalise_repeats(candidates: Sequence[Candidate], previous_answer: str) -> None:
@@ -384,8 +383,7 @@ def _grounded(
 ) -> bool:
     """An answer about Bordeaux must come from a text that names Bordeaux, and an answer
     about 2021 must quote 2021: otherwise it is a near miss, not an answer."""
-    quoted = " ".join(candidate.passage.document.text[a:b] for a, b in candidate.spans())
-    if asked_numbers - numbers(quoted):
+    if asked_numbers - numbers(candidate.quoted()):
         return False
     if not names:
         return True

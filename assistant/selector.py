@@ -39,7 +39,8 @@ INTERCEPT = -6.903
 THRESHOLD = 0.16
 # fmt: on
 
-_GATED_KINDS = frozenset({"how_many", "amount", "when", "who", "where"})
+# Question kinds whose answer must hold that kind of information (a number, a date, a name).
+GATED_KINDS = frozenset({"how_many", "amount", "when", "who", "where"})
 
 
 def feature_vector(
@@ -62,7 +63,7 @@ def feature_vector(
         lexical,
         context,
         type_match,
-        float(kind in _GATED_KINDS and not type_match),
+        float(kind in GATED_KINDS and not type_match),
         1.0 / (1 + passage_rank),
         float(prose),
         float(words < 4),

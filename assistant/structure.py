@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from assistant.analysis import fold
 
@@ -58,15 +59,12 @@ class Structure:
     truncated: tuple[bool, ...]
 
     def index(self, span: Span) -> int:
-        """Position of ``span`` among the document's sentences; ValueError if absent."""
-        return self._positions()[span]
+        """Position of ``span`` among the document's sentences; KeyError if absent."""
+        return self._positions[span]
 
+    @cached_property
     def _positions(self) -> dict[Span, int]:
-        cache: dict[Span, int] | None = self.__dict__.get("_pos")
-        if cache is None:
-            cache = {span: i for i, span in enumerate(self.spans)}
-            object.__setattr__(self, "_pos", cache)
-        return cache
+        return {span: i for i, span in enumerate(self.spans)}
 
 
 def announced_count(sentence: str) -> int | None:

@@ -193,6 +193,13 @@ def wait_for(
         time.sleep(0.3)
 
 
+def indexed(sources: Path, root: Path, embedder: Embedder) -> Assistant:
+    """An assistant over ``sources`` with a freshly built index under ``root``."""
+    built = Assistant(Settings(sources_dir=sources, index_dir=root / "index"), embedder=embedder)
+    built.build_index(progress=False)
+    return built
+
+
 def answered(assistant: Assistant, question: str, fact: str, **kwargs: Any) -> Answer:
     """Ask ``question``; assert it is answered, with ``fact`` in the text and every quote
     verbatim at its offsets. Returns the answer for further checks."""

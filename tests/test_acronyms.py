@@ -22,8 +22,7 @@ from assistant.core import Assistant
 from assistant.embeddings import Embedder
 from assistant.glossary import Glossary
 from assistant.retrieval import HybridRetriever
-from assistant.settings import Settings
-from tests.conftest import answered
+from tests.conftest import answered, indexed
 
 DATA = Path(__file__).parent / "data" / "acronyms"
 CASE15 = (DATA / "statuts-cooperatifs.txt").read_text(encoding="utf-8")
@@ -244,10 +243,7 @@ def test_keyword_search_adds_the_other_form(case15: Acronyms) -> None:
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Assistant:
-    root = tmp_path_factory.mktemp("acronyms")
-    built = Assistant(Settings(sources_dir=DATA, index_dir=root / "index"), embedder=embedder)
-    built.build_index(progress=False)
-    return built
+    return indexed(DATA, tmp_path_factory.mktemp("acronyms"), embedder)
 
 
 @pytest.mark.slow

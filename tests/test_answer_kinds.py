@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Assistant, Settings
+from assistant import Assistant
 from assistant.embeddings import Embedder
-from tests.conftest import answered
+from tests.conftest import answered, indexed
 
 pytestmark = pytest.mark.slow
 KINDS = Path(__file__).parent / "data" / "kinds"
@@ -44,11 +44,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> A
     root = tmp_path_factory.mktemp("kinds")
     shutil.copytree(KINDS, root / "sources")
     _grants_docx(root / "sources" / "fonds-initiatives-2024.docx")
-    a = Assistant(
-        Settings(sources_dir=root / "sources", index_dir=root / "index"), embedder=embedder
-    )
-    a.build_index(progress=False)
-    return a
+    return indexed(root / "sources", root, embedder)
 
 
 # 1. The heading or the headline is not the answer under it.

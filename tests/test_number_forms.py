@@ -17,7 +17,7 @@ from assistant.embeddings import Embedder
 from assistant.keyword import TermCounts, counts_analysis
 from assistant.numbers import numbers
 from assistant.settings import Settings
-from tests.conftest import answered
+from tests.conftest import answered, indexed
 
 DATA = Path(__file__).parent / "data" / "number-forms"
 NBSP, NNBSP, THIN = "\u00a0", "\u202f", "\u2009"
@@ -154,10 +154,7 @@ def test_a_build_reanalyses_term_counts_of_an_older_analysis(
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Assistant:
-    root = tmp_path_factory.mktemp("number-forms")
-    built = Assistant(Settings(sources_dir=DATA, index_dir=root / "index"), embedder=embedder)
-    built.build_index(progress=False)
-    return built
+    return indexed(DATA, tmp_path_factory.mktemp("number-forms"), embedder)
 
 
 @pytest.mark.slow
