@@ -41,8 +41,8 @@ eval: $(STAMP)  ## Evaluate the corpus set and the PIAF sample against the basel
 	$(PY) -m assistant eval evals/poitiers.jsonl
 	$(PY) -m assistant eval evals/piaf.jsonl
 
-train-reader: $(STAMP)  ## Retrain the reader on PIAF, offline (about 15 min on 2 cores), then calibrate it.
-	$(PY) evals/train_reader.py --negatives 5
+train-reader: $(STAMP)  ## Retrain the reader on PIAF, offline (about 45 min on 2 cores), then calibrate it.
+	$(PY) evals/train_reader.py
 	$(PY) evals/calibrate_reader.py
 
 bench: $(STAMP)  ## Benchmarks: index build vs raw model, warm ask latency, 20 web users.

@@ -80,10 +80,45 @@ def terms(text: str, language: str) -> list[str]:
     return [fold(stem) for stem in stems]
 
 
+# Endings a word typed without accents most often lost, with their accented forms. The
+# stemmer treats accented endings apart ("activité" -> "activ", "activite" -> "activit"), so
+# folding after stemming alone does not make the two spellings meet.
+_UNACCENTED_ENDINGS = (
+    ("ees", "ées"),
+    ("ee", "ée"),
+    ("es", "és"),
+    ("e", "é"),
+)
+
+
+def accent_variants(token: str) -> list[str]:
+    """``token`` as it may have been meant with accents, for a token typed without any:
+    ``'activite'`` -> ``['activité']``, ``'creee'`` -> ``['creée']``. Only the ending is
+    restored (that is what the stemmer reads); empty for tokens that carry accents.
+    """
+    if not token.isascii() or not token.isalpha() or len(token) < 4:
+        return []
+    for plain, accented in _UNACCENTED_ENDINGS:
+        if token.endswith(plain):
+            return [token[: -len(plain)] + accented]
+    return []
+
+
 def query_terms(text: str, languages: tuple[str, ...] = ("fr", "en")) -> list[str]:
-    """Terms of a question under every stemmer, since the evidence may be in either language."""
+    """Terms of a question under every stemmer, since the evidence may be in either language.
+
+    French words typed without accents also give the terms of their accented ending
+    (:func:`accent_variants`), so "activite" finds "activité"; documents are analysed as
+    written.
+    """
     seen: dict[str, None] = {}
     for language in languages:
         for term in terms(text, language):
             seen.setdefault(term, None)
+    for token in words(text):
+        if is_stop_word(token):
+            continue
+        for variant in accent_variants(token):
+            for term in terms(variant, "fr"):
+                seen.setdefault(term, None)
     return list(seen)

@@ -1,7 +1,9 @@
 """The reader's logit made a probability, with the explicit signals a model cannot see.
 
-A logistic model over a few features (the reader's relevance logit first) gives the
-probability that a candidate answers; the abstention threshold applies to it. Both come
+A logistic model over the reader's relevance logit and the selector's explicit signals
+(:data:`assistant.selector.FEATURES`: names and numbers present, the kind of information
+asked, passage rank...) gives the probability that a candidate answers; the abstention
+threshold applies to it. Both come
 from ``evals/calibrate_reader.py``, fitted on data held apart from what is reported
 (PIAF development articles, and the Poitiers set by cross-fitting), and live in
 ``assistant/data/reader/calibration.json`` beside the reader's weights.
@@ -16,16 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant import selector
+
 if TYPE_CHECKING:
     from assistant.reader import Reader
 
 CALIBRATION_FILE = "calibration.json"
-FEATURES = (
-    "logit",  # the reader's relevance logit
-    "lexical",  # weighted share of the question's concepts in the candidate and its heading
-    "type_missing",  # a number/date/name question, and the candidate holds none
-    "rank",  # 1 / (1 + rank of the candidate's passage)
-)
+# The reader's relevance logit, then the selector's signals in their order.
+FEATURES = ("logit", *selector.FEATURES)
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Calibration:
     """``probability = sigmoid(intercept + coefficients · features)``; answer when at or
     above ``threshold``. The default (no file) is the bare reader: sigmoid of its logit."""
 
-    coefficients: tuple[float, ...] = (1.0, 0.0, 0.0, 0.0)
+    coefficients: tuple[float, ...] = (1.0,) + (0.0,) * len(selector.FEATURES)
     intercept: float = 0.0
     threshold: float = 0.5
 
@@ -59,9 +59,10 @@ class Calibration:
         return cls.load(path) if path.is_file() else cls()
 
     @staticmethod
-    def features(*, logit: float, lexical: float, type_missing: bool, rank: int) -> list[float]:
-        """The feature vector, in :data:`FEATURES` order."""
-        return [logit, lexical, float(type_missing), 1.0 / (1 + rank)]
+    def features(*, logit: float, signals: Sequence[float]) -> list[float]:
+        """The feature vector, in :data:`FEATURES` order: the logit, then ``signals``
+        (:func:`assistant.selector.feature_vector`'s output)."""
+        return [logit, *signals]
 
     def probability(self, features: Sequence[float]) -> float:
         z = self.intercept + sum(c * f for c, f in zip(self.coefficients, features, strict=True))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from assistant.acronyms import Acronyms
-from assistant.analysis import fold, is_stop_word, terms, words
+from assistant.analysis import fold, is_stop_word, query_terms, terms, words
 from assistant.glossary import Glossary
 
 # Words that say what kind of answer is wanted rather than what it is about.
@@ -155,7 +155,9 @@ def _remove_folded(tokens: list[str], phrase: str) -> list[str]:
 
 
 def _all_terms(text: str) -> set[str]:
-    return set(terms(text, "fr")) | set(terms(text, "en"))
+    # A question's words under both stemmers, with their accents restored where typed
+    # without them (query_terms).
+    return set(query_terms(text))
 
 
 def _dedupe(concepts: Sequence[Concept]) -> list[Concept]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 
 from assistant.analysis import is_stop_word, query_terms
@@ -28,7 +29,8 @@ def validate_history(history: Sequence[Message] | None) -> list[dict[str, str]]:
             raise ValueError(f"history[{number}]: role must be 'user' or 'assistant', not {role!r}")
         if not isinstance(content, str):
             raise ValueError(f"history[{number}]: content must be text")
-        clean.append({"role": str(role), "content": content})
+        # NFC, as the question is: earlier turns fill in what a follow-up leaves out.
+        clean.append({"role": str(role), "content": unicodedata.normalize("NFC", content)})
     return clean
 
 

@@ -6,6 +6,7 @@ import logging
 import re
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Generator, Iterator, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -325,6 +326,9 @@ def _pieces(text: str, words: int = 8) -> Iterator[str]:
 
 
 def _normalise_question(question: str) -> str:
+    # NFC first, as cleaning does for documents: a question pasted from a decomposed source
+    # (a macOS file name, a PDF) must read the same as one typed ("é", not "e" + U+0301).
+    question = unicodedata.normalize("NFC", question)
     question = _CONTROL.sub(" ", question)
     question = " ".join(question.split())
     return question[:MAX_QUESTION_CHARS]

@@ -72,7 +72,6 @@ class Candidate:
     lexical: float = 0.0
     dense: float = 0.0
     type_match: float = 0.0
-    prescore: float = 0.0
     reading: Reading | None = None
     score: float = 0.0
     features: list[float] = field(default_factory=list)
@@ -179,17 +178,16 @@ class ExtractiveAnswerer:
             self._select_scores(question, kind, candidates, retrieval, index)
             _penalise_repeats(candidates, previous_answer)
             return sorted(candidates, key=lambda c: c.score, reverse=True)
-        self._prescore(kind, candidates, retrieval, index)
-        candidates.sort(key=lambda c: c.prescore, reverse=True)
+        # The selector's explicit signals rank every candidate cheaply and decide which
+        # ones the reader reads; its calibrated score then combines both.
+        self._select_scores(question, kind, candidates, retrieval, index)
+        candidates.sort(key=lambda c: c.score, reverse=True)
         short, rest = candidates[: self.shortlist], candidates[self.shortlist :]
         readings = self.reader.read(asked or question, [c.reader_input() for c in short])
         for candidate, reading in zip(short, readings, strict=True):
             candidate.reading = reading
             candidate.features = self.calibration.features(
-                logit=reading.logit,
-                lexical=candidate.lexical,
-                type_missing=kind in selector.GATED_KINDS and not candidate.type_match,
-                rank=candidate.passage_rank,
+                logit=reading.logit, signals=candidate.features
             )
             candidate.score = self.calibration.probability(candidate.features)
         _penalise_repeats(short, previous_answer)
@@ -284,31 +282,6 @@ class ExtractiveAnswerer:
                         candidate.before = before
                 out.append(candidate)
         return out
-
-    def _prescore(
-        self,
-        kind: str,
-        candidates: list[Candidate],
-        retrieval: Retrieval,
-        index: ServingIndex,
-    ) -> None:
-        """Cheap signals for every candidate: what decides who the reader reads."""
-        concepts = retrieval.concepts
-        weights = concept_weights(concepts, index.idf)
-        dense = _dense(candidates, retrieval, index)
-        for candidate, similarity in zip(candidates, dense, strict=True):
-            language = candidate.passage.document.meta.language or "fr"
-            quoted = candidate.quoted()
-            context = " ".join([candidate.heading, quoted])
-            candidate.lexical = coverage(concepts, weights, set(terms(context, language)))
-            candidate.dense = similarity
-            candidate.type_match = evidence_match(kind, quoted)
-            candidate.prescore = (
-                candidate.lexical
-                + 0.5 * similarity
-                + 0.3 / (1 + candidate.passage_rank)
-                + 0.2 * candidate.type_match
-            )
 
     def _select(self, usable: list[Candidate]) -> list[Candidate]:
         best = usable[0]

@@ -10,11 +10,16 @@ stage (embedding, dense search, keyword search, fusion, sentence selection).
 commit ``REF`` (checked out as a worktree in a temporary folder, with its own index,
 run by this interpreter), e.g. the last commit with the logistic sentence selector:
 ``--compare a5f31a3``. Both tables are printed, then the ratios of their medians and p95.
+
+``--reader`` also measures this checkout with the trained reader scoring the candidates
+(``retrieval.reader = true``), after the selector, in the same invocation and on the same
+index, and prints the ratios of reader to selector.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import statistics
@@ -27,12 +32,18 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def measure(repeats: int, question_set: Path) -> dict[str, list[float]]:
+def measure(repeats: int, question_set: Path, *, reader: bool = False) -> dict[str, list[float]]:
     from assistant.core import Assistant
     from assistant.questionset import load_question_set
+    from assistant.settings import Settings
 
     items = load_question_set(question_set).items
-    assistant = Assistant()
+    settings = Settings()
+    if reader:
+        settings = settings.model_copy(
+            update={"retrieval": settings.retrieval.model_copy(update={"reader": True})}
+        )
+    assistant = Assistant(settings)
     started = time.perf_counter()
     assistant.ensure_index()
     for item in items:  # warm-up: model, index files, caches
@@ -101,6 +112,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--set", type=Path, default=REPO / "evals/poitiers.jsonl")
     parser.add_argument("--compare", metavar="REF", help="also measure git commit REF")
+    parser.add_argument(
+        "--reader", action="store_true", help="also measure the trained reader's scoring"
+    )
     parser.add_argument("--json", type=Path, help=argparse.SUPPRESS)  # the worktree runner's output
     args = parser.parse_args()
     question_set = args.set.resolve()
@@ -111,15 +125,14 @@ def main() -> None:
     if args.compare:
         results.append((f"commit {args.compare}", run_at(args.compare, args.repeats, question_set)))
     results.append(("this checkout", measure(args.repeats, question_set)))
+    if args.reader:
+        results.append(("this checkout, reader", measure(args.repeats, question_set, reader=True)))
     for title, stages in results:
         print(table(title, stages) + "\n")
-    if len(results) == 2:
-        (old_title, old), (_, new) = results
+    for (old_title, old), (new_title, new) in itertools.pairwise(results):
         ratio_median = statistics.median(new["total"]) / statistics.median(old["total"])
         ratio_p95 = _p95(new["total"]) / _p95(old["total"])
-        print(
-            f"total, this checkout / {old_title}: median x{ratio_median:.2f}, p95 x{ratio_p95:.2f}"
-        )
+        print(f"total, {new_title} / {old_title}: median x{ratio_median:.2f}, p95 x{ratio_p95:.2f}")
 
 
 if __name__ == "__main__":

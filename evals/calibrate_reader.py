@@ -2,25 +2,28 @@
 
     .venv/bin/python evals/calibrate_reader.py        # or: make train-reader (after training)
 
-Data held apart from everything reported: questions of the PIAF *development* articles
-(evals/train_reader.py's split: neither trained on nor in evals/piaf.jsonl), asked against
-the whole PIAF index, each twice:
+The calibrated score is a logistic model over the reader's logit and the selector's
+explicit signals (assistant/calibration.py), fitted the way evals/train_selector.py fits
+the selector, so that the two can be compared on the same candidates:
 
-- as is (answerable): candidates are labelled by whether they quote the expected answer;
-- with every candidate of the question's own article removed (unanswerable): the near
-  misses a reader must decline, since the PIAF index holds no second answer.
+- data: questions of the PIAF *development* articles (evals/train_reader.py's split:
+  neither trained on nor in evals/piaf.jsonl), and the Poitiers set weighted up (PIAF's
+  Wikipedia paragraphs are not this corpus); candidates are the ones the reader reads,
+  labelled by whether they quote an expected answer;
+- held out: top-1 selection on the PIAF sample, and on the Poitiers set by two-fold
+  cross-fitting (each half scored by a model fitted without it), with the reader's logit
+  and without it (the selector's signals alone): whether the reader adds anything;
+- threshold: on the cross-fitted Poitiers scores, the value that makes the most right
+  decisions, less a quarter for each wrong answer (train_selector.py's rule).
 
-A logistic regression over the calibration features (the reader's logit first) gives the
-probability; the threshold is the one that makes the most right decisions (answer right,
-or abstain when nothing answers), counting each wrong answer as ``--wrong-cost`` lost
-decisions, since a wrong answer misleads where an abstention only disappoints.
-Writes assistant/data/reader/calibration.json.
+Writes assistant/data/reader/calibration.json (the record holds the measurements above).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 from pathlib import Path
 
@@ -30,79 +33,38 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "evals"))
 
-from train_reader import PIAF, load, split_articles  # noqa: E402
+from train_reader import load, split_articles  # noqa: E402
+from train_selector import (  # noqa: E402
+    PIAF,
+    WRONG_ANSWER_COST,
+    Question,
+    assistant_for,
+    collect,
+    decisions,
+    fit,
+    top1,
+)
 
 from assistant.calibration import CALIBRATION_FILE, FEATURES, Calibration  # noqa: E402
-from assistant.conversation import conversation_language  # noqa: E402
-from assistant.core import Assistant  # noqa: E402
-from assistant.eval_cli import settings_for  # noqa: E402
 from assistant.extractive import ExtractiveAnswerer  # noqa: E402
-from assistant.metrics import contains_any  # noqa: E402
-from assistant.questions import question_type  # noqa: E402
-from assistant.questionset import load_question_set  # noqa: E402
+from assistant.piaf import paragraph_id, sample_questions  # noqa: E402
+from assistant.questionset import EvalItem, load_question_set  # noqa: E402
 from assistant.reader import READER_DIR, Reader  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
-
-# One question's candidates: (features, labels, grounded)
-Rows = tuple[list[list[float]], list[bool], list[bool]]
 
 
-def collect(
-    assistant: Assistant,
-    answerer: ExtractiveAnswerer,
-    question: str,
-    answers: list[str],
-    article: int,
-) -> tuple[Rows, Rows]:
-    index = assistant.serving()
-    language = conversation_language(question, [])
-    retriever = assistant.retriever(index)
-    retrieval = retriever.retrieve(
-        question, language=language, k=assistant.settings.retrieval.passages
-    )
-    candidates = answerer.score(
-        question,
-        kind=question_type(question),
-        retrieval=retrieval,
-        index=index,
-        asked=retriever.expand(question, language),  # as Assistant.stream does
-    )
-    candidates = [c for c in candidates if c.reading is not None]
-    kept = {id(c) for c in answerer.grounded(question, candidates, index)}
-    answerable: Rows = ([], [], [])
-    unanswerable: Rows = ([], [], [])
-    for c in candidates:
-        label = contains_any(c.quoted(), answers)
-        for rows, use in ((answerable, True), (unanswerable, _article(c.doc_id) != article)):
-            if use:
-                rows[0].append(c.features)
-                rows[1].append(label and rows is answerable)
-                rows[2].append(id(c) in kept)
-    return answerable, unanswerable
+def without_logit(questions: list[Question]) -> list[Question]:
+    """The same candidates with the selector's signals only (the logit column dropped)."""
+    return [([f[1:] for f in feats], labels, a, g) for feats, labels, a, g in questions]
 
 
-def _article(doc_id: str) -> int:
-    return int(doc_id.split("-")[1])
-
-
-def decide(
-    model, questions: list[tuple[Rows, bool]], threshold: float
-) -> tuple[int, int, int, int, int]:  # type: ignore[no-untyped-def]
-    right = abstained = wrong = n_ans = n_un = 0
-    for (features, labels, grounded), answerable in questions:
-        best, label = 0.0, False
-        if features:
-            probs = model.predict_proba(np.asarray(features))[:, 1] * np.asarray(grounded)
-            i = int(np.argmax(probs))
-            best, label = float(probs[i]), labels[i]
-        n_ans += answerable
-        n_un += not answerable
-        if best >= threshold:
-            right += label
-            wrong += not label
-        else:
-            abstained += not answerable
-    return right, n_ans, abstained, n_un, wrong
+def measure(train: list[Question], piaf_eval: list[Question], poitiers: list[Question]):  # type: ignore[no-untyped-def]
+    """(model fitted on all, cross-fitted top-1 on Poitiers, top-1 on the PIAF sample,
+    the two fold models with their folds)."""
+    folds = [poitiers[0::2], poitiers[1::2]]
+    fold_models = [fit(train, folds[1]), fit(train, folds[0])]
+    model = fit(train, poitiers)
+    crossed = (top1(fold_models[0], folds[0]) + top1(fold_models[1], folds[1])) / 2
+    return model, crossed, top1(model, piaf_eval), list(zip(fold_models, folds, strict=True))
 
 
 def main() -> int:
@@ -110,52 +72,80 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--reader", type=Path, default=READER_DIR)
-    parser.add_argument("--questions", type=int, default=300, help="development questions used")
-    parser.add_argument("--wrong-cost", type=float, default=1.0)
+    parser.add_argument("--questions", type=int, default=600, help="PIAF development questions")
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args()
-    from sklearn.linear_model import LogisticRegression
 
-    paragraphs, questions = load(PIAF)
-    _, dev_articles = split_articles(paragraphs, args.seed)
-    dev = [q for q in questions if paragraphs[q[1]].article in dev_articles][: args.questions]
-    piaf_set = load_question_set(REPO / "evals" / "piaf.jsonl")
-    assistant = Assistant(
-        settings_for(piaf_set, Settings(), argparse.Namespace(sources=None, index=None))
+    paragraphs, _ = load(PIAF)
+    held_out, dev_articles = split_articles(paragraphs, args.seed)
+    dev_ids = {
+        paragraph_id(p.article, n)
+        for i, p, n in _numbered(paragraphs)
+        if p.article in dev_articles and i not in held_out
+    }
+    pool = [q for q in sample_questions(PIAF, 10_000, seed=1) if q.paragraph_id in dev_ids]
+    random.Random(args.seed).shuffle(pool)
+    train_items = [
+        EvalItem(id=q.id, question=q.question, answers=q.answers, sources=(q.paragraph_id,))
+        for q in pool[: args.questions]
+    ]
+    # Every candidate of the shortlist read, scored by the bare logit: the features, not
+    # the ranking, are what is fitted.
+    answerer = ExtractiveAnswerer(
+        reader=Reader(args.reader), calibration=Calibration(), use_reader=True
     )
-    assistant.build_index(progress=False)
-    answerer = ExtractiveAnswerer(reader=Reader(args.reader), calibration=Calibration())
-    data: list[tuple[Rows, bool]] = []
-    for n, (question, pid, _, answer) in enumerate(dev):
-        a, u = collect(assistant, answerer, question, [answer], paragraphs[pid].article)
-        data += [(a, True), (u, False)]
-        if n % 50 == 0:
-            print(f"{n}/{len(dev)} questions", flush=True)
-    x = np.asarray([f for (rows, _) in data for f in rows[0]])
-    y = np.asarray([lab for (rows, _) in data for lab in rows[1]])
-    model = LogisticRegression(C=1.0, max_iter=5000).fit(x, y)
-    best = (-1e9, 0.5)
-    for threshold in np.arange(0.05, 0.96, 0.025):
-        right, n_ans, abstained, n_un, wrong = decide(model, data, float(threshold))
-        total = right + abstained - args.wrong_cost * wrong
+    piaf_set = load_question_set(REPO / "evals" / "piaf.jsonl")
+    piaf = assistant_for(piaf_set)
+    train = collect(piaf, train_items, answerer)
+    piaf_eval = collect(piaf, piaf_set.items, answerer)
+    poitiers_set = load_question_set(REPO / "evals" / "poitiers.jsonl")
+    poitiers = collect(assistant_for(poitiers_set), poitiers_set.items, answerer)
+
+    model, crossed, piaf_top1, fold_pairs = measure(train, piaf_eval, poitiers)
+    _, crossed_alone, piaf_alone, _ = measure(
+        without_logit(train), without_logit(piaf_eval), without_logit(poitiers)
+    )
+    print(
+        f"top-1 held out, with the reader / the selector's signals alone: PIAF sample "
+        f"{piaf_top1:.3f} / {piaf_alone:.3f}; Poitiers (cross-fitted) "
+        f"{crossed:.3f} / {crossed_alone:.3f}"
+    )
+    best = (-1e9, 0.5, (0, 0, 0, 0, 0))
+    for threshold in np.arange(0.02, 0.9, 0.02):
+        counts = tuple(
+            sum(values)
+            for values in zip(
+                *(decisions(m, fold, float(threshold)) for m, fold in fold_pairs), strict=True
+            )
+        )
+        right, n_ans, abstained, n_un, wrong = counts
+        total = right + abstained - WRONG_ANSWER_COST * wrong
         print(
-            f"  threshold {threshold:.3f}: answered right {right}/{n_ans}, "
+            f"  threshold {threshold:.2f}: answered right {right}/{n_ans}, "
             f"abstained right {abstained}/{n_un}, answered wrong {wrong}"
         )
         if total > best[0]:
-            best = (total, float(threshold))
-    right, n_ans, abstained, n_un, wrong = decide(model, data, best[1])
+            best = (total, float(threshold), counts)
+    right, n_ans, abstained, n_un, wrong = best[2]
     record = {
         "features": list(FEATURES),
         "coefficients": [round(float(c), 4) for c in model.coef_[0]],
         "intercept": round(float(model.intercept_[0]), 4),
         "threshold": round(best[1], 3),
-        "data": f"{len(dev)} PIAF development questions, answerable and with their article removed",
-        "at_threshold": {
+        "data": (
+            f"{len(train)} PIAF development questions and the {len(poitiers)} questions of "
+            "evals/poitiers.jsonl (weighted up; threshold on cross-fitted scores)"
+        ),
+        "top1_held_out": {
+            "piaf_sample": round(piaf_top1, 3),
+            "piaf_sample_without_reader": round(piaf_alone, 3),
+            "poitiers_cross_fitted": round(crossed, 3),
+            "poitiers_cross_fitted_without_reader": round(crossed_alone, 3),
+        },
+        "at_threshold_cross_fitted": {
             "answered_right": right, "answerable": n_ans, "abstained_right": abstained,
             "unanswerable": n_un, "answered_wrong": wrong,
         },
-        "wrong_cost": args.wrong_cost,
         "command": "python evals/calibrate_reader.py " + " ".join(sys.argv[1:]),
     }  # fmt: skip
     path = args.reader / CALIBRATION_FILE
@@ -163,6 +153,15 @@ def main() -> int:
     print(json.dumps(record, indent=1))
     print(f"wrote {path}")
     return 0
+
+
+def _numbered(paragraphs):  # type: ignore[no-untyped-def]
+    """``(index, paragraph, number inside its article)``, as in PIAF source ids."""
+    count: dict[int, int] = {}
+    for i, p in enumerate(paragraphs):
+        n = count.get(p.article, 0)
+        count[p.article] = n + 1
+        yield i, p, n
 
 
 if __name__ == "__main__":

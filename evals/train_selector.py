@@ -49,9 +49,13 @@ def assistant_for(qset: QuestionSet) -> Assistant:
     return assistant
 
 
-def collect(assistant: Assistant, items: list[EvalItem]) -> list[Question]:
+def collect(
+    assistant: Assistant, items: list[EvalItem], answerer: ExtractiveAnswerer | None = None
+) -> list[Question]:
+    """Each question's candidates: features, labels, grounded. With a reading ``answerer``,
+    only the candidates the reader read, their features led by its logit."""
     index = assistant.serving()
-    answerer = ExtractiveAnswerer(use_reader=False)
+    answerer = answerer or ExtractiveAnswerer(use_reader=False)
     out: list[Question] = []
     for item in items:
         if item.tag("type") == "corpus":
@@ -66,6 +70,8 @@ def collect(assistant: Assistant, items: list[EvalItem]) -> list[Question]:
         candidates = answerer.score(
             item.question, kind=question_type(item.question), retrieval=retrieval, index=index
         )
+        if answerer.use_reader:
+            candidates = [c for c in candidates if c.reading is not None]
         labels = [
             item.answerable
             and contains_any(

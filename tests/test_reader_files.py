@@ -76,3 +76,36 @@ def test_best_span_stays_inside_the_sentence() -> None:
     end = [0, 0, 0, 0.2, 2.0, 0, 9.0, 0]
     span, score = best_span(start, end, offsets, sequence, sentence_chars=9)
     assert span == (0, 9) and score == pytest.approx(3.0)
+
+
+def test_the_shipped_calibration_reads_the_logit_beside_the_selectors_signals() -> None:
+    from assistant import selector
+    from assistant.calibration import FEATURES, Calibration
+
+    calibration = Calibration.from_reader(Reader())
+    assert ("logit", *selector.FEATURES) == FEATURES
+    assert len(calibration.coefficients) == len(FEATURES)
+    assert 0.0 < calibration.threshold < 1.0
+    signals = [0.0] * len(selector.FEATURES)
+    low = calibration.probability(calibration.features(logit=-5.0, signals=signals))
+    high = calibration.probability(calibration.features(logit=5.0, signals=signals))
+    assert low < high  # a higher reader logit never lowers the probability
+
+
+def test_a_calibration_for_other_features_is_refused(tmp_path: Path) -> None:
+    from assistant.calibration import Calibration
+
+    path = tmp_path / "calibration.json"
+    path.write_text(
+        json.dumps(
+            {
+                "features": ["logit", "lexical"],
+                "coefficients": [1, 1],
+                "intercept": 0,
+                "threshold": 0.5,
+            }
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="calibrate_reader"):
+        Calibration.load(path)

@@ -1,0 +1,54 @@
+"""Accents: a question typed without them gets the answer of the accented question (field
+case 03): its words also give the terms of their accented endings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.analysis import accent_variants, fold, query_terms, terms
+from assistant.core import Assistant
+from assistant.embeddings import Embedder
+from tests.conftest import answered, indexed
+
+DATA = Path(__file__).parent / "data" / "accents"
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["activité", "activités", "créée", "hébergé", "fondée", "coopérative", "détournées"],
+)
+def test_a_word_typed_without_accents_finds_the_documents_term(word: str) -> None:
+    assert set(terms(word, "fr")) <= set(query_terms(fold(word)))
+
+
+def test_accents_are_restored_only_where_none_were_typed() -> None:
+    assert accent_variants("activite") == ["activité"]
+    assert accent_variants("activité") == []  # typed with its accents: read as typed
+    assert accent_variants("2024") == accent_variants("une") == []
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Assistant:
+    return indexed(DATA, tmp_path_factory.mktemp("accents"), embedder)
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("Combien de bénévoles compte la recyclerie des Couronneries ?", "quarantaine"),
+        ("Quand la coopérative Roue Libre a-t-elle été créée ?", "mai 2020"),
+        ("Où se trouve la boutique de la recyclerie ?", "rue de Nimègue"),
+        (
+            "Quelle structure a hébergé l'activité de Roue Libre avant sa création ?",
+            "Pépinière Solidaire",
+        ),
+    ],
+)
+def test_a_question_typed_without_accents_gets_the_same_answer(
+    assistant: Assistant, question: str, fact: str
+) -> None:
+    accented = answered(assistant, question, fact)
+    plain = answered(assistant, fold(question), fact)
+    assert {c.quote for c in plain.citations} == {c.quote for c in accented.citations}
