@@ -3,10 +3,9 @@
 A logistic model over the reader's relevance logit and the selector's explicit signals
 (:data:`assistant.selector.FEATURES`: names and numbers present, the kind of information
 asked, passage rank...) gives the probability that a candidate answers; the abstention
-threshold applies to it. Both come
-from ``evals/calibrate_reader.py``, fitted on data held apart from what is reported
-(PIAF development articles, and the Poitiers set by cross-fitting), and live in
-``assistant/data/reader/calibration.json`` beside the reader's weights.
+threshold applies to it. Both come from ``evals/calibrate_reader.py``, fitted as the
+selector is (PIAF development articles and the Poitiers set; the threshold on cross-fitted
+scores), and live in ``assistant/data/reader/calibration.json`` beside the reader's weights.
 """
 
 from __future__ import annotations

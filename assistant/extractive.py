@@ -69,7 +69,6 @@ class Candidate:
     items: tuple[tuple[int, int], ...] = ()  # the list this sentence announces
     truncated: bool = False  # the list goes on past what is quoted
     before: tuple[int, int] | None = None  # the sentence an anaphoric start refers back to
-    lexical: float = 0.0
     dense: float = 0.0
     type_match: float = 0.0
     reading: Reading | None = None

@@ -137,3 +137,21 @@ def test_a_follow_up_does_not_repeat_the_previous_answer(assistant: Assistant) -
     ]
     answer = answered(assistant, "Et combien y en a-t-il dans la Vienne ?", "14", history=history)
     assert "associe autour d'un même projet" not in answer.text
+
+
+# The opt-in reader (retrieval.reader = true) on the same documents: the heading is not the
+# answer, and each citation marks where the answer sits inside its quote.
+def test_the_reader_answers_under_the_heading_and_marks_the_span(
+    assistant: Assistant, embedder: Embedder
+) -> None:
+    from assistant.extractive import ExtractiveAnswerer
+
+    reading = Assistant(
+        assistant.settings, embedder=embedder, answerer=ExtractiveAnswerer(use_reader=True)
+    )
+    question = "Quels sont les horaires de la médiathèque des Couronneries ?"
+    answer = answered(reading, question, "10 heures à 19 heures")
+    assert "?" not in answer.text
+    for citation in answer.citations:
+        assert citation.answer_start is not None and citation.answer_end is not None
+        assert citation.start <= citation.answer_start < citation.answer_end <= citation.end
