@@ -129,9 +129,12 @@ class ExtractiveAnswerer:
     def calibration(self) -> Calibration:
         return self._calibration or Calibration.from_reader(self.reader)
 
-    @property
-    def threshold(self) -> float:
-        return self.calibration.threshold if self.use_reader else selector.THRESHOLD
+    def threshold(self, index: ServingIndex) -> float:
+        """The abstention threshold: the reader's calibrated one, or the threshold of the
+        selector fitted for the embedding backend that built ``index``."""
+        if self.use_reader:
+            return self.calibration.threshold
+        return _selector_fit(index).threshold
 
     def answer(
         self,
@@ -151,9 +154,8 @@ class ExtractiveAnswerer:
             question, kind=kind, retrieval=retrieval, index=index, asked=asked,
             previous_answer=previous_answer,
         )  # fmt: skip
-        usable = [
-            c for c in self.grounded(question, candidates, index) if c.score >= self.threshold
-        ]
+        threshold = self.threshold(index)
+        usable = [c for c in self.grounded(question, candidates, index) if c.score >= threshold]
         if not usable:
             return self.abstain(question, language, candidates)
         chosen = self._select(usable)
@@ -206,6 +208,7 @@ class ExtractiveAnswerer:
         concepts = retrieval.concepts
         weights = concept_weights(concepts, index.idf)
         asked_numbers = numbers(question)
+        fit = _selector_fit(index)
         context: dict[str, float] = {}
         dense = _dense(candidates, retrieval, index)
         for candidate, similarity in zip(candidates, dense, strict=True):
@@ -229,7 +232,7 @@ class ExtractiveAnswerer:
                 question_numbers=asked_numbers,
                 position=candidate.number,
             )
-            candidate.score = selector.probability(candidate.features)
+            candidate.score = fit.probability(candidate.features)
 
     def grounded(
         self, question: str, candidates: Sequence[Candidate], index: ServingIndex
@@ -295,6 +298,13 @@ class ExtractiveAnswerer:
         if len({c.doc_id for c in chosen}) == 1:
             chosen.sort(key=lambda c: c.start)
         return chosen
+
+
+def _selector_fit(index: ServingIndex) -> selector.Fit:
+    """The selector fitted for the embedding backend that built ``index`` (its ``dense``
+    signal is that model's cosine)."""
+    backend = index.snapshot.fingerprint.get("backend", "sentence-transformers")
+    return selector.fit_for(str(backend))
 
 
 def _penalise_repeats(candidates: Sequence[Candidate], previous_answer: str) -> None:

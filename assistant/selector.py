@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from assistant.numbers import numbers
 from assistant.sentences import is_prose
@@ -32,12 +33,42 @@ FEATURES = (
     "position",  # 1 / (1 + sentence number in the passage)
 )
 
-# Fitted by evals/train_selector.py (see its output); order as in FEATURES.
+
+@dataclass(frozen=True)
+class Fit:
+    """A fitted selector: ``sigmoid(intercept + coefficients · features)``, answering at or
+    above ``threshold``."""
+
+    coefficients: tuple[float, ...]
+    intercept: float
+    threshold: float
+
+    def probability(self, features: Sequence[float]) -> float:
+        """The probability that the sentence answers the question."""
+        z = self.intercept + sum(c * f for c, f in zip(self.coefficients, features, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+# One fit per embedding backend (``embedding.backend``): the ``dense`` signal is a cosine,
+# and each model spreads its cosines differently (e5's sit higher than MiniLM's), so
+# coefficients fitted on one misjudge the other. Fitted by evals/train_selector.py run
+# under that backend (see its output); order as in FEATURES.
 # fmt: off
-COEFFICIENTS = (1.542, 3.023, 0.194, 0.355, -1.144, 2.856, -0.828, -0.716, 0.108, -0.583, 0.460, 0.301)  # noqa: E501
-INTERCEPT = -6.903
-THRESHOLD = 0.16
+FITS = {
+    "sentence-transformers": Fit(
+        (1.542, 3.023, 0.194, 0.355, -1.144, 2.856, -0.828, -0.716, 0.108, -0.583, 0.460, 0.301),
+        intercept=-6.903, threshold=0.16,
+    ),
+}
 # fmt: on
+DEFAULT_FIT = FITS["sentence-transformers"]
+
+
+def fit_for(backend: str) -> Fit:
+    """The fit for an index built by ``backend``; the default one for a backend without its
+    own fit yet."""
+    return FITS.get(backend, DEFAULT_FIT)
+
 
 # Question kinds whose answer must hold that kind of information (a number, a date, a name).
 GATED_KINDS = frozenset({"how_many", "amount", "when", "who", "where"})
@@ -75,6 +106,5 @@ def feature_vector(
 
 
 def probability(features: Sequence[float]) -> float:
-    """The model's probability that the sentence answers the question."""
-    z = INTERCEPT + sum(c * f for c, f in zip(COEFFICIENTS, features, strict=True))
-    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+    """The default fit's probability that the sentence answers the question."""
+    return DEFAULT_FIT.probability(features)

@@ -11,8 +11,9 @@
 3. Calibrates the threshold on the cross-fitted Poitiers scores: the value that makes the
    most right decisions (answer right, or abstain on an unanswerable question), less a
    quarter for each wrong answer (a wrong answer misleads, an abstention only disappoints).
-Prints the constants to paste into assistant/selector.py. Needs scikit-learn (a
-dependency of sentence-transformers).
+Prints the fit to paste into assistant/selector.py's FITS, under the embedding backend it
+ran under (``ASSISTANT_EMBEDDING__BACKEND``; the ``dense`` signal is that model's cosine).
+Needs scikit-learn (a dependency of sentence-transformers).
 """
 
 from __future__ import annotations
@@ -177,10 +178,12 @@ def main() -> None:
         )
         if total > best[0]:
             best = (total, float(threshold))
-    print("\n# paste into assistant/selector.py")
-    print("COEFFICIENTS = (" + ", ".join(f"{c:.3f}" for c in model.coef_[0]) + ")  # noqa: E501")
-    print(f"INTERCEPT = {model.intercept_[0]:.3f}")
-    print(f"THRESHOLD = {best[1]:.2f}")
+    backend = Settings().embedding.backend
+    print(f"\n# paste into assistant/selector.py, FITS ({backend!r}: the backend it ran under)")
+    print(f'    "{backend}": Fit(')
+    print("        (" + ", ".join(f"{c:.3f}" for c in model.coef_[0]) + "),")
+    print(f"        intercept={model.intercept_[0]:.3f}, threshold={best[1]:.2f},")
+    print("    ),")
     for name, c in zip(selector.FEATURES, model.coef_[0], strict=True):
         print(f"#   {name:16} {c:+.3f}")
 
