@@ -107,8 +107,3 @@ def feature_vector(
         math.log1p(words),
         1.0 / (1 + position),
     ]
-
-
-def probability(features: Sequence[float]) -> float:
-    """The default fit's probability that the sentence answers the question."""
-    return DEFAULT_FIT.probability(features)

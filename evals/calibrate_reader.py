@@ -47,7 +47,7 @@ from train_selector import (  # noqa: E402
 
 from assistant.calibration import CALIBRATION_FILE, FEATURES, Calibration  # noqa: E402
 from assistant.extractive import ExtractiveAnswerer  # noqa: E402
-from assistant.piaf import paragraph_id, sample_questions  # noqa: E402
+from assistant.piaf import sample_questions  # noqa: E402
 from assistant.questionset import EvalItem, load_question_set  # noqa: E402
 from assistant.reader import READER_DIR, Reader  # noqa: E402
 
@@ -79,9 +79,7 @@ def main() -> int:
     paragraphs, _ = load(PIAF)
     held_out, dev_articles = split_articles(paragraphs, args.seed)
     dev_ids = {
-        paragraph_id(p.article, n)
-        for i, p, n in _numbered(paragraphs)
-        if p.article in dev_articles and i not in held_out
+        p.id for i, p in enumerate(paragraphs) if p.article in dev_articles and i not in held_out
     }
     pool = [q for q in sample_questions(PIAF, 10_000, seed=1) if q.paragraph_id in dev_ids]
     random.Random(args.seed).shuffle(pool)
@@ -153,15 +151,6 @@ def main() -> int:
     print(json.dumps(record, indent=1))
     print(f"wrote {path}")
     return 0
-
-
-def _numbered(paragraphs):  # type: ignore[no-untyped-def]
-    """``(index, paragraph, number inside its article)``, as in PIAF source ids."""
-    count: dict[int, int] = {}
-    for i, p in enumerate(paragraphs):
-        n = count.get(p.article, 0)
-        count[p.article] = n + 1
-        yield i, p, n
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from assistant.analysis import fold  # noqa: E402
+from assistant.piaf import paragraph_id  # noqa: E402
 from assistant.reader import (  # noqa: E402
     CONFIG_FILE,
     MAX_LENGTH,
@@ -63,6 +64,7 @@ _WORD = re.compile(r"\w+")
 
 @dataclass
 class Paragraph:
+    id: str  # PIAF source id, "piaf-AAA-PP" (assistant.piaf.paragraph_id)
     article: int
     title: str
     text: str
@@ -104,9 +106,11 @@ def load(path: Path) -> tuple[list[Paragraph], list[tuple[str, int, int, str]]]:
     paragraphs: list[Paragraph] = []
     questions: list[tuple[str, int, int, str]] = []
     for a, article in enumerate(data["data"]):
-        for paragraph in article["paragraphs"]:
+        for n, paragraph in enumerate(article["paragraphs"]):
             text = paragraph["context"]
-            paragraphs.append(Paragraph(a, article["title"], text, split_sentences(text)))
+            paragraphs.append(
+                Paragraph(paragraph_id(a, n), a, article["title"], text, split_sentences(text))
+            )
             for qa in paragraph["qas"]:
                 answer = qa["answers"][0]
                 questions.append(
@@ -120,15 +124,12 @@ def load(path: Path) -> tuple[list[Paragraph], list[tuple[str, int, int, str]]]:
     return paragraphs, questions
 
 
-def eval_paragraphs() -> set[tuple[int, int]]:
-    """(article, paragraph number) of every paragraph holding a question of the PIAF
-    evaluation sample (source ids ``piaf-AAA-PP``)."""
-    out = set()
+def eval_paragraphs() -> set[str]:
+    """Source ids (``piaf-AAA-PP``) of every paragraph holding a question of the PIAF
+    evaluation sample."""
+    out: set[str] = set()
     for line in EVAL_SET.read_text(encoding="utf-8").splitlines():
-        item = json.loads(line)
-        for source in item.get("sources", []):
-            _, article, paragraph = source.split("-")
-            out.add((int(article), int(paragraph)))
+        out.update(json.loads(line).get("sources", []))
     return out
 
 
@@ -137,13 +138,7 @@ def split_articles(paragraphs: list[Paragraph], seed: int) -> tuple[set[int], se
     development articles (10% of all articles, by a seeded shuffle). Neither is trained on:
     the evaluation questions' paragraphs, and every question over them, stay unseen."""
     held = eval_paragraphs()
-    number: dict[int, int] = {}
-    held_out = set()
-    for i, p in enumerate(paragraphs):
-        n = number.get(p.article, 0)
-        number[p.article] = n + 1
-        if (p.article, n) in held:
-            held_out.add(i)
+    held_out = {i for i, p in enumerate(paragraphs) if p.id in held}
     articles = sorted({p.article for p in paragraphs})
     random.Random(seed).shuffle(articles)
     return held_out, set(articles[: max(1, len(articles) // 10)])
@@ -436,13 +431,6 @@ def main() -> int:
         f"{len(held_out)} paragraphs held out for evals/piaf.jsonl, "
         f"{len(dev_articles)} for development; training on {len(train_q)} questions"
     )
-    others = nearest_other(paragraphs, [q[0] for q in train_q], [q[1] for q in train_q])
-    groups = build_examples(
-        paragraphs, train_q, others, rng, args.negatives, args.retrieval_negatives
-    )
-    pairs = sum(len(g) for g in groups)
-    print(f"{pairs} pairs in {len(groups)} question groups")
-
     dev_others = nearest_other(paragraphs, [q[0] for q in dev_q], [q[1] for q in dev_q])
     dev: list[DevQuestion] = []
     for (question, pid, start, answer), other in zip(dev_q, dev_others, strict=True):
@@ -451,10 +439,17 @@ def main() -> int:
             dev.append(DevQuestion(question, answer, pid, gold, other))
     dev = dev[:400] if args.limit == 0 or args.limit >= 1000 else dev[:60]
 
+    if args.evaluate:  # the shipped reader loads its own network and tokenizer
+        return evaluate_shipped(args.out, paragraphs, dev)
+    others = nearest_other(paragraphs, [q[0] for q in train_q], [q[1] for q in train_q])
+    groups = build_examples(
+        paragraphs, train_q, others, rng, args.negatives, args.retrieval_negatives
+    )
+    pairs = sum(len(g) for g in groups)
+    print(f"{pairs} pairs in {len(groups)} question groups")
+
     base = resolve_model(DEFAULT_EMBEDDING_MODEL)
     tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
-    if args.evaluate:
-        return evaluate_shipped(args.out, paragraphs, dev)
     network = base_network(base)
     for name, parameter in network.named_parameters():
         parameter.requires_grad = not name.startswith(FROZEN_PREFIX)
