@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 7860
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint audit index eval bench bench-scale screenshots system-deps clean train-reader
+.PHONY: help install run test lint audit index eval bench bench-scale screenshots system-deps clean train-reader train-embedder
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ eval: $(STAMP)  ## Evaluate the corpus set and the PIAF sample against the basel
 train-reader: $(STAMP)  ## Retrain the reader on PIAF, offline (about 45 min on 2 cores), then calibrate it.
 	$(PY) evals/train_reader.py
 	$(PY) evals/calibrate_reader.py
+
+train-embedder: $(STAMP)  ## Fine-tune multilingual-e5-small on PIAF, offline (about 50 min on 2 cores).
+	$(PY) evals/train_embedder.py
 
 bench: $(STAMP)  ## Benchmarks: index build vs raw model, warm ask latency, 20 web users.
 	$(PY) benchmarks/index_build.py

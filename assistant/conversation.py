@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 
 from assistant.analysis import is_stop_word, query_terms
 from assistant.language import detect_language
-from assistant.questions import is_follow_up
+from assistant.questions import is_follow_up, question_type
 
 Message = Mapping[str, str]
 _WORD = re.compile(r"[^\W\d_]+|\d+")
@@ -72,6 +72,64 @@ def follow_up_question(question: str, history: Sequence[Message]) -> str:
         if w.lower() not in asked and w.lower() not in _ASKING and not is_stop_word(w)
     ]
     return f"{question} ({' '.join(subject)})" if subject else question
+
+
+# "The year before", "l'année suivante": a year relative to the one the conversation is
+# about. ("L'année dernière" is relative to today, not to the conversation: left alone.)
+_RELATIVE_YEAR = (
+    (
+        re.compile(
+            r"\b(?:the\s+)?(?:year|one)\s+before\b|\bprevious\s+year\b|\byear\s+earlier\b"
+            r"|\b(?:l['’]\s*)?ann[ée]e\s+(?:pr[ée]c[ée]dente|d['’]avant)\b"
+            r"|\b(?:l['’])?an\s+d['’]avant\b"
+            r"|\bun\s+an\s+(?:plus\s+t[ôo]t|avant)\b",
+            re.IGNORECASE,
+        ),
+        -1,
+    ),
+    (
+        re.compile(
+            r"\b(?:the\s+)?(?:year|one)\s+after\b|\bfollowing\s+year\b|\byear\s+later\b"
+            r"|\b(?:l['’]\s*)?ann[ée]e\s+(?:suivante|d['’]apr[èe]s)\b"
+            r"|\bun\s+an\s+(?:plus\s+tard|apr[èe]s)\b",
+            re.IGNORECASE,
+        ),
+        1,
+    ),
+)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def resolve_relative_year(question: str, history: Sequence[Message]) -> str:
+    """A follow-up that asks about "the year before" (or after) the year of the previous
+    question, with that year written in its place: "And the year before?" after a question
+    on 2023 reads "And in 2022?". The year then counts as asked: an answer must quote it
+    (``extractive._grounded``), so a year the sources do not cover is declined instead of
+    answered with the previous one's facts. Otherwise ``question`` unchanged."""
+    earlier = context_questions(question, history)
+    if not earlier or _YEAR.search(question):
+        return question
+    years = _YEAR.findall(earlier[-1]) or _YEAR.findall(previous_answer(history))
+    if not years:
+        return question
+    for pattern, shift in _RELATIVE_YEAR:
+        found = pattern.search(question)
+        if found:
+            french = found.group(0).lower().startswith(("ann", "an ", "un ", "l'", "l’"))
+            year = f"{'en' if french else 'in'} {int(years[-1]) + shift}"
+            return question[: found.start()] + year + question[found.end() :]
+    return question
+
+
+def asked_kind(question: str, history: Sequence[Message]) -> str:
+    """The kind of information asked (:func:`assistant.questions.question_type`); an
+    elliptical follow-up with no asking word of its own ("Et en 2023 ?", "And the year
+    before?") asks for the same kind as the question before it."""
+    earlier = context_questions(question, history)
+    own = {w.lower() for w in _WORD.findall(question)}
+    if earlier and not own & _ASKING:
+        return question_type(earlier[-1])
+    return question_type(question)
 
 
 def previous_answer(history: Sequence[Message]) -> str:

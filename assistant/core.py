@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any
 from assistant.answers import Answer
 from assistant.conversation import (
     Message,
+    asked_kind,
     context_questions,
     conversation_language,
     follow_up_question,
     previous_answer,
+    resolve_relative_year,
     standalone_question,
     validate_history,
 )
@@ -28,10 +30,9 @@ from assistant.extractive import ExtractiveAnswerer
 from assistant.generative import GenerativeAnswerer
 from assistant.glossary import Glossary
 from assistant.guard import CitationGuard
-from assistant.indexer import BuildReport, build_index
+from assistant.indexer import BuildReport, build_index, fingerprint
 from assistant.llm import Backend, BackendError, backend_hint, chat_model, parse_backend
 from assistant.phrases import EMPTY_QUESTION, say
-from assistant.questions import question_type
 from assistant.retrieval import HybridRetriever, Retrieval, ServingIndex
 from assistant.settings import Settings
 from assistant.snapshot import Snapshot, generation_dir, read_current
@@ -131,6 +132,13 @@ class Assistant:
                 f"({mine.backend}); run `python -m assistant index` to rebuild it, or set "
                 "embedding.backend and embedding.model back"
             )
+        revision = fingerprint(self.settings).get("revision")
+        if built.get("revision") != revision:
+            raise IndexModelMismatchError(
+                f"the index in {self.settings.index_dir} was built with other weights of "
+                f"{mine.model!r} (revision {built.get('revision')!r}, now {revision!r}: the "
+                "model was retrained); run `python -m assistant index` to rebuild it"
+            )
 
     def snapshot(self) -> Snapshot:
         """Documents and chunks of the generation being served."""
@@ -212,23 +220,25 @@ class Assistant:
             yield corpus_answer
             return
         earlier = context_questions(question, messages)
+        # "And the year before?": searched and checked as the year it means.
+        reading = resolve_relative_year(question, messages)
         retriever = self.retriever(index)
         retrieval = retriever.retrieve(
-            question, language=language, k=self.settings.retrieval.passages, previous=earlier
+            reading, language=language, k=self.settings.retrieval.passages, previous=earlier
         )
 
         def extractive() -> Answer:
             selection_started = time.perf_counter()
             answer = self.answerer.answer(
-                question,
-                kind=question_type(question),
+                reading,
+                kind=asked_kind(question, messages),
                 language=language,
                 retrieval=retrieval,
                 index=index,
                 # The reader reads the question with what a follow-up leaves out filled in,
                 # and the other forms of its terms (translations, acronyms) that the
                 # evidence may use instead.
-                asked=retriever.expand(follow_up_question(question, messages), language),
+                asked=retriever.expand(follow_up_question(reading, messages), language),
                 previous_answer=previous_answer(messages) if earlier else "",
             )
             answer.timings["selection"] = time.perf_counter() - selection_started

@@ -86,7 +86,7 @@ def fingerprint(settings: Settings) -> dict[str, Any]:
     It is stored with each generation (``state.json``), so an index records the embedding
     backend and model that built it; a change of either makes the next build full.
     """
-    return {
+    out: dict[str, Any] = {
         "pipeline": PIPELINE_VERSION,
         "backend": settings.embedding.backend,
         "model": settings.embedding.model,
@@ -94,6 +94,12 @@ def fingerprint(settings: Settings) -> dict[str, Any]:
         "min_tokens": settings.chunking.min_tokens,
         "sentence_vectors": settings.embedding.sentence_vectors,
     }
+    if settings.embedding.backend == "e5":
+        # Retrained layers under the same model name must not reuse the old vectors.
+        from assistant.embeddings._e5 import revision
+
+        out["revision"] = revision(settings.embedding)
+    return out
 
 
 def same_fingerprint(stored: dict[str, Any], wanted: dict[str, Any]) -> bool:

