@@ -11,7 +11,6 @@ scores), and live in ``assistant/data/reader/calibration.json`` beside the reade
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +27,10 @@ FEATURES = ("logit", *selector.FEATURES)
 
 
 @dataclass(frozen=True)
-class Calibration:
-    """``probability = sigmoid(intercept + coefficients · features)``; answer when at or
-    above ``threshold``. The default (no file) is the bare reader: sigmoid of its logit."""
+class Calibration(selector.Fit):
+    """A :class:`~assistant.selector.Fit` over :data:`FEATURES`: ``probability =
+    sigmoid(intercept + coefficients · features)``; answer when at or above ``threshold``.
+    The default (no file) is the bare reader: sigmoid of its logit."""
 
     coefficients: tuple[float, ...] = (1.0,) + (0.0,) * len(selector.FEATURES)
     intercept: float = 0.0
@@ -62,7 +62,3 @@ class Calibration:
         """The feature vector, in :data:`FEATURES` order: the logit, then ``signals``
         (:func:`assistant.selector.feature_vector`'s output)."""
         return [logit, *signals]
-
-    def probability(self, features: Sequence[float]) -> float:
-        z = self.intercept + sum(c * f for c, f in zip(self.coefficients, features, strict=True))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))

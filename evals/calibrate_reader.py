@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "evals"))
 
-from train_reader import load, split_articles  # noqa: E402
+from train_reader import development_ids, load  # noqa: E402
 from train_selector import (  # noqa: E402
     PIAF,
     WRONG_ANSWER_COST,
@@ -77,10 +77,7 @@ def main() -> int:
     args = parser.parse_args()
 
     paragraphs, _ = load(PIAF)
-    held_out, dev_articles = split_articles(paragraphs, args.seed)
-    dev_ids = {
-        p.id for i, p in enumerate(paragraphs) if p.article in dev_articles and i not in held_out
-    }
+    dev_ids = development_ids(paragraphs, args.seed)
     pool = [q for q in sample_questions(PIAF, 10_000, seed=1) if q.paragraph_id in dev_ids]
     random.Random(args.seed).shuffle(pool)
     train_items = [

@@ -86,32 +86,23 @@ def main() -> int:
     import torch
     from tqdm import tqdm
 
-    from assistant.embeddings.e5_format import bert_model, bundled_model_file, read, tokenizer
+    from assistant.embeddings.e5_format import (
+        bert_model,
+        bundled_model_file,
+        mean_pooled,
+        read,
+        token_rows,
+        tokenizer,
+    )
 
     weights = read(bundled_model_file())
     model = bert_model(weights)
     tok = tokenizer(weights)
     cfg = weights.config
 
-    def batch_ids(texts: list[str], limit: int):  # type: ignore[no-untyped-def]
-        encoded = tok.encode_batch([weights.normalise(t) for t in texts])
-        rows = [[cfg.bos, *e.ids[: limit - 2], cfg.eos] for e in encoded]
-        width = max(len(r) for r in rows)
-        ids = torch.full((len(rows), width), cfg.pad, dtype=torch.long)
-        mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for i, r in enumerate(rows):
-            ids[i, : len(r)] = torch.tensor(r)
-            mask[i, : len(r)] = 1
-        return ids, mask
-
-    def embed(texts: list[str], prefix: str, limit: int):  # type: ignore[no-untyped-def]
-        ids, mask = batch_ids([prefix + t for t in texts], limit)
-        states = model(
-            input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids)
-        ).last_hidden_state
-        m = mask.unsqueeze(-1).to(states.dtype)
-        pooled = (states * m).sum(1) / m.sum(1)
-        return torch.nn.functional.normalize(pooled, dim=-1)
+    def embed(texts: list[str], prefix: str, limit: int) -> torch.Tensor:
+        rows = token_rows(weights, tok, [prefix + t for t in texts], limit)
+        return mean_pooled(model, rows, cfg.pad)
 
     paragraphs, questions = load(args.piaf)
     held_out, dev_articles = split_articles(paragraphs, args.seed)
@@ -211,7 +202,6 @@ def main() -> int:
         batch = order[step * args.batch : (step + 1) * args.batch]
         sents: list[str] = []
         gold_rows: list[int] = []
-        own: list[list[int]] = []
         for _question, pid, start, answer in batch:
             gold = gold_sentence(paragraphs[pid], start, answer)
             assert gold is not None
@@ -219,7 +209,6 @@ def main() -> int:
             rest = [n for n in range(len(all_s)) if n != gold]
             rng.shuffle(rest)
             gold_rows.append(len(sents))
-            own.append(list(range(len(sents), len(sents) + 1 + len(rest[: args.negatives]))))
             sents += [all_s[gold]] + [all_s[n] for n in rest[: args.negatives]]
         qv = embed([q[0] for q in batch], "query: ", 64)
         sv = embed(sents, "passage: ", 96)

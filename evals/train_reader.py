@@ -144,6 +144,15 @@ def split_articles(paragraphs: list[Paragraph], seed: int) -> tuple[set[int], se
     return held_out, set(articles[: max(1, len(articles) // 10)])
 
 
+def development_ids(paragraphs: list[Paragraph], seed: int) -> set[str]:
+    """Source ids of the development paragraphs no model trained here saw: those of the
+    development articles, less the ones held out for evals/piaf.jsonl."""
+    held_out, dev_articles = split_articles(paragraphs, seed)
+    return {
+        p.id for i, p in enumerate(paragraphs) if p.article in dev_articles and i not in held_out
+    }
+
+
 def gold_sentence(p: Paragraph, start: int, answer: str) -> int | None:
     end = start + len(answer)
     for number, (a, b) in enumerate(p.sentences):

@@ -138,13 +138,9 @@ def development_paragraphs() -> set[str]:
     """Source ids of the PIAF paragraphs no trained model here saw (the development
     articles of evals/train_reader.py's split, which evals/train_embedder.py shares)."""
     sys.path.insert(0, str(REPO / "evals"))
-    from train_reader import load, split_articles
+    from train_reader import development_ids, load
 
-    paragraphs, _ = load(PIAF)
-    held_out, dev_articles = split_articles(paragraphs, 13)
-    return {
-        p.id for i, p in enumerate(paragraphs) if p.article in dev_articles and i not in held_out
-    }
+    return development_ids(load(PIAF)[0], 13)
 
 
 def main() -> None:

@@ -146,27 +146,17 @@ class E5Backend(EmbeddingBackend):
     def _embed(self, texts: Sequence[str], prefix: str) -> Vectors:
         import torch
 
+        from assistant.embeddings.e5_format import mean_pooled, token_rows
+
         network, tok, weights = self._load()
-        cfg = weights.config
-        encoded = tok.encode_batch([weights.normalise(prefix + t) for t in texts])
-        rows = [[cfg.bos, *e.ids[: MAX_TOKENS - 2], cfg.eos] for e in encoded]
-        out = np.zeros((len(rows), cfg.hidden), dtype=np.float32)
+        rows = token_rows(weights, tok, [prefix + t for t in texts], MAX_TOKENS)
+        out = np.zeros((len(rows), weights.config.hidden), dtype=np.float32)
         # Batches of similar lengths pad least.
         order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
         step = self.settings.batch_size
         with torch.inference_mode():
             for start in range(0, len(order), step):
                 chosen = order[start : start + step]
-                width = max(len(rows[i]) for i in chosen)
-                ids = torch.full((len(chosen), width), cfg.pad, dtype=torch.long)
-                mask = torch.zeros((len(chosen), width), dtype=torch.long)
-                for n, i in enumerate(chosen):
-                    ids[n, : len(rows[i])] = torch.tensor(rows[i])
-                    mask[n, : len(rows[i])] = 1
-                states = network(
-                    input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids)
-                ).last_hidden_state
-                m = mask.unsqueeze(-1).to(states.dtype)
-                pooled = torch.nn.functional.normalize((states * m).sum(1) / m.sum(1), dim=-1)
+                pooled = mean_pooled(network, [rows[i] for i in chosen], weights.config.pad)
                 out[chosen] = pooled.numpy()
         return out

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 if TYPE_CHECKING:
+    import torch
     from tokenizers import Tokenizer
     from transformers import BertModel
 
@@ -231,3 +233,32 @@ def bert_model(weights: E5Weights) -> BertModel:
     model.load_state_dict(state, strict=True)
     model.train(False)  # inference mode: no dropout
     return model
+
+
+def token_rows(
+    weights: E5Weights, tok: Tokenizer, texts: Sequence[str], limit: int
+) -> list[list[int]]:
+    """Each text's token ids as the engine feeds them: normalised, ``<s>`` ids ``</s>``,
+    cut to ``limit`` tokens in all. Prefixes (``query: ``/``passage: ``) are the caller's."""
+    cfg = weights.config
+    encoded = tok.encode_batch([weights.normalise(text) for text in texts])
+    return [[cfg.bos, *e.ids[: limit - 2], cfg.eos] for e in encoded]
+
+
+def mean_pooled(network: Any, rows: Sequence[Sequence[int]], pad: int) -> torch.Tensor:
+    """L2-normalised mean of the last hidden states over each row's tokens, ``(len(rows),
+    hidden)``: e5's sentence vector. Rows are padded with ``pad`` to the longest; gradients
+    flow when the caller allows them."""
+    import torch
+
+    width = max(len(row) for row in rows)
+    ids = torch.full((len(rows), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for n, row in enumerate(rows):
+        ids[n, : len(row)] = torch.tensor(row)
+        mask[n, : len(row)] = 1
+    states = network(
+        input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids)
+    ).last_hidden_state
+    weights = mask.unsqueeze(-1).to(states.dtype)
+    return torch.nn.functional.normalize((states * weights).sum(1) / weights.sum(1), dim=-1)
