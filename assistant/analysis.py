@@ -13,10 +13,18 @@ from assistant.numbers import normalise_numbers as normalise_numbers
 # Bumped whenever :func:`terms` gives other terms for the same text, so that a build
 # analyses every chunk again instead of reusing term counts of the previous generation.
 # 2: numbers in one canonical spelling (assistant.numbers): "200,000" = "200.000" = "200000".
-ANALYSIS_VERSION = 2
+# 3: names joined by an apostrophe are one word: "Répar'Tout" -> "répartout".
+ANALYSIS_VERSION = 3
 
 _ELISION = re.compile(r"\b(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu|quoiqu)['’]", re.IGNORECASE)
-_TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_]+", re.UNICODE)
+# A word may hold apostrophes between letters once elisions are gone: names such as
+# "Répar'Tout", "Coop'Habitat" or "Cord'âges" are one word, not "répar" + the stop word
+# "tout" ("répar" is also the stem of "réparation"). English contractions ("they're",
+# "we've", "you'll", "it's") and possessives still split.
+_TOKEN = re.compile(
+    r"\d+(?:\.\d+)?|[^\W\d_]+(?:['’](?!(?:re|ve|ll)\b)[^\W\d_]{2,})*", re.UNICODE | re.IGNORECASE
+)
+_APOSTROPHES = str.maketrans("", "", "'’")
 
 STOP_WORDS_FR = frozenset(
     """a à au aux avec ce ces cet cette ceux c ça d dans de des du elle elles en et est été être
@@ -54,16 +62,23 @@ def is_stop_word(token: str) -> bool:
 _STEMMER_NAMES = {"fr": "french", "en": "english"}
 
 
+# Apostrophes as keyboards, word processors and web pages type them.
+_APOSTROPHE_FORMS = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
+
+
 def fold(text: str) -> str:
-    """Lowercase and strip accents: ``'Économie'`` -> ``'economie'``."""
+    """Lowercase, strip accents and type every apostrophe as ``'``: ``'Économie'`` ->
+    ``'economie'``, ``'Répar’Tout'`` -> ``"repar'tout"``. Same length as ``text`` unless
+    it holds ``œ`` or characters NFKD expands (ligatures)."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("œ", "oe")
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return folded.replace("œ", "oe").translate(_APOSTROPHE_FORMS)
 
 
 def words(text: str) -> list[str]:
     """Lowercased word and number tokens, elisions removed, stop words kept."""
     text = _ELISION.sub(" ", normalise_numbers(text))
-    return [token.lower() for token in _TOKEN.findall(text)]
+    return [token.translate(_APOSTROPHES).lower() for token in _TOKEN.findall(text)]
 
 
 @cache

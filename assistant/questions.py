@@ -11,10 +11,12 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
     (
         "amount",
         re.compile(
-            r"\b(how much|what (?:is the )?(?:budget|amount|turnover|share|percentage|proportion)"
-            r"|quel(?:le)? (?:est (?:le|la) )?(?:budget|montant|part|pourcentage|proportion"
-            r"|chiffre d'affaires)|combien (?:coute|d'euros|de budget|represente|pese)"
-            r"|what percentage|quelle somme|how big)\b"
+            r"\b(how much|what (?:is |was )?(?:the )?(?:budget|amount|turnover|share|percentage"
+            r"|proportion|price|cost|grant|subsidy)"
+            r"|quel(?:le)?s? (?:est |etait |a ete )?(?:le |la )?(?:budget|montant|part|pourcentage"
+            r"|proportion|chiffre d'affaires|subvention|somme|prix|cout|tarif|dotation)s?"
+            r"|combien (?:coute|ca coute|d'euros|de budget|represente|pese)"
+            r"|what percentage|how big)\b"
         ),
     ),
     (
@@ -104,6 +106,60 @@ def question_type(question: str) -> str:
         if pattern.search(text):
             return name
     return "what"
+
+
+_COUNTED = re.compile(
+    r"\b(?:how many|number of|combien(?: y a-t-il| il y a| y en a-t-il)?(?: de | d')"
+    r"|(?:le |quel )?nombre (?:de |d'))\s*([^\W\d_][\w'-]*)"
+)
+
+
+def counted_noun(question: str) -> str:
+    """What a count question counts, folded: "How many volunteers does…" -> "volunteers",
+    "Combien de bénévoles…" -> "benevoles", "Il y a combien de CAE…" -> "cae"; "" when the
+    question counts nothing. An answer that gives a number of something else (tonnes when
+    volunteers were asked) does not answer it."""
+    match = _COUNTED.search(fold(question).replace("’", "'"))
+    if not match or match.group(1) in _ANY_COUNT:
+        return ""
+    return match.group(1)
+
+
+# Nouns that count anyone or anything: "How many people work there?" is answered by
+# "onze salariés" as well.
+_ANY_COUNT = frozenset("people persons personnes gens fois times".split())
+
+
+_ROLE_ASKED = re.compile(
+    r"^(?:qui est|qui sont|qui etait|who is|who's|who are|who was)\s+(?:le |la |l'|les |the )?"
+    r"(?:actuel(?:le)? |current |new |nouveau |nouvelle )?([a-z][\w'-]*)"
+)
+
+
+def role_asked(question: str) -> str:
+    """The office a "who holds it" question asks about, folded: "Qui est le maire de
+    Poitiers ?" -> "maire", "Who is the director of…" -> "director"; "" for a question
+    about a named person ("Qui est Denis Meunier ?"), about anything but an office, or
+    any other question. When no source ever names that office, none can say who holds it."""
+    text = question.strip().replace("’", "'")
+    match = _ROLE_ASKED.search(fold(text))
+    if not match:
+        return ""
+    start = match.start(1)
+    word = match.group(1)
+    if text[start : start + 1].isupper() or not _OFFICES.match(word):
+        return ""
+    return word
+
+
+# Offices held by one person at a time, whose holder a text names with the title: "who
+# founded it" or "who are the partners" are answered in other words ("fondée par…").
+_OFFICES = re.compile(
+    r"(?:maire|adjointe?|presidente?|vice-presidente?|directeur|directrice|prefete?|deputee?"
+    r"|senat(?:eur|rice)|ministre|conseill(?:er|ere)|delegue?e?|secretaire|tresori(?:er|ere)"
+    r"|gerante?|mayor|president|director|prefect|minister|councillor|chair(?:man|woman)?"
+    r"|treasurer|secretary)s?$"
+)
 
 
 def evidence_match(question_kind: str, sentence: str) -> float:

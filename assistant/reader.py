@@ -30,8 +30,10 @@ READER_DIR = Path(__file__).parent / "data" / "reader"
 WEIGHTS_FILE = "reader.safetensors"
 CONFIG_FILE = "reader.json"
 REBUILD = "make train-reader"
+E5_BASE = "e5"  # reader.json's base for multilingual-e5-small (assistant.reader_model)
 MAX_LENGTH = 192  # tokens of question + candidate + context; longer contexts are cut
 CONTEXT_WORDS = 24  # of the sentence before the candidate
+QUESTION_WORDS = 48  # read of a question; a longer one is cut (~100 tokens at most)
 
 
 class ReaderError(RuntimeError):
@@ -105,6 +107,9 @@ class Reader:
         import torch
 
         network, tokenizer = self._load()
+        # The candidate segment alone is truncated: a question longer than the window
+        # would leave it nothing (the tokenizer refuses), so a long question is cut first.
+        question = " ".join(question.split()[:QUESTION_WORDS])
         out: list[Reading] = []
         for first in range(0, len(candidates), self.batch_size):
             batch = candidates[first : first + self.batch_size]
@@ -121,7 +126,11 @@ class Reader:
                     sequence,
                     len(candidate.sentence),
                 )
-                out.append(Reading(float(relevance[row]), span, score))
+                # A SentencePiece token's offsets include the space before it.
+                first, last = span
+                while first < last and candidate.sentence[first].isspace():
+                    first += 1
+                out.append(Reading(float(relevance[row]), (first, last), score))
         return out
 
     def _load(self) -> tuple[ReaderNetwork, Any]:
@@ -131,7 +140,7 @@ class Reader:
             return self._network, self._tokenizer
 
     def _build(self) -> tuple[ReaderNetwork, Any]:
-        from assistant.embeddings import _offline, resolve_model
+        from assistant.embeddings import _offline
         from assistant.settings import DEFAULT_EMBEDDING_MODEL
 
         _offline()
@@ -148,12 +157,14 @@ class Reader:
                 f"rebuild them with `{REBUILD}`"
             )
         from safetensors.torch import load_file
-        from transformers import AutoTokenizer
 
-        from assistant.reader_model import FROZEN_PREFIX, base_network
+        from assistant.reader_model import base_network, base_tokenizer, is_frozen
 
-        base = resolve_model(config.get("base", DEFAULT_EMBEDDING_MODEL))
-        network = base_network(base)
+        base = config.get("base", DEFAULT_EMBEDDING_MODEL)
+        try:
+            network = base_network(base)
+        except (OSError, ValueError, RuntimeError) as exc:  # the base model's own errors
+            raise ReaderError(f"the reader's base model {base!r} cannot be loaded: {exc}") from exc
         try:
             state = load_file(str(weights))
         except Exception as exc:  # safetensors raises its own error types
@@ -161,7 +172,7 @@ class Reader:
                 f"the reader's weights {weights} are corrupt ({exc}); rebuild them with `{REBUILD}`"
             ) from exc
         own = network.state_dict()
-        expected = {k for k in own if not k.startswith(FROZEN_PREFIX)}
+        expected = {k for k in own if not is_frozen(k, base)}
         if set(state) != expected:
             raise ReaderError(
                 f"the reader's weights {weights} do not fit the base model {base}; "
@@ -169,8 +180,7 @@ class Reader:
             )
         network.load_state_dict({**own, **{k: v.float() for k, v in state.items()}})
         network.eval()
-        tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
-        return network, tokenizer
+        return network, base_tokenizer(base)
 
 
 def encode_pairs(
@@ -178,15 +188,17 @@ def encode_pairs(
 ) -> Any:
     """The tokenizer's batch for ``(question, candidate)`` pairs, as training and reading
     both feed it: padded, truncated in the candidate segment only, with character offsets."""
-    return tokenizer(
-        list(questions),
-        [c.text() for c in candidates],
-        truncation="only_second",
-        max_length=MAX_LENGTH,
-        padding=True,
-        return_offsets_mapping=True,
-        return_tensors="pt",
-    )
+    texts = [c.text() for c in candidates]
+    options: dict[str, Any] = {
+        "max_length": MAX_LENGTH,
+        "padding": True,
+        "return_offsets_mapping": True,
+        "return_tensors": "pt",
+    }
+    try:
+        return tokenizer(list(questions), texts, truncation="only_second", **options)
+    except Exception:  # a question that fills the window alone (tokenizers' own error)
+        return tokenizer(list(questions), texts, truncation="longest_first", **options)
 
 
 def best_span(

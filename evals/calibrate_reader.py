@@ -14,7 +14,7 @@ the selector, so that the two can be compared on the same candidates:
   cross-fitting (each half scored by a model fitted without it), with the reader's logit
   and without it (the selector's signals alone): whether the reader adds anything;
 - threshold: on the cross-fitted Poitiers scores, the value that makes the most right
-  decisions, less a quarter for each wrong answer (train_selector.py's rule).
+  decisions, less half for each wrong answer (train_selector.py's rule).
 
 Writes assistant/data/reader/calibration.json (the record holds the measurements above).
 """

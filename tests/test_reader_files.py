@@ -56,16 +56,23 @@ def test_a_corrupt_file_is_named(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_the_shipped_reader_prefers_the_answer_and_marks_its_span() -> None:
+def test_the_shipped_reader_prefers_the_answer_in_either_language() -> None:
     reader = Reader()
-    question = "Quand ouvre la Maison de l'ESS ?"
     answer = ReaderInput("La Maison de l'ESS ouvre du lundi au vendredi, de 9 heures à 17 heures.")
     other = ReaderInput("La Maison de l'ESS accueille dix-huit structures de l'économie sociale.")
-    readings = reader.read(question, [answer, other])
-    assert readings[0].logit > readings[1].logit
-    start, end = readings[0].span
-    assert "9 heures" in answer.sentence[start:end] or "lundi" in answer.sentence[start:end]
+    for question in ("Quand ouvre la Maison de l'ESS ?", "When is the Maison de l'ESS open?"):
+        readings = reader.read(question, [answer, other])
+        assert readings[0].logit > readings[1].logit, question
+        start, end = readings[0].span
+        assert 0 <= start <= end <= len(answer.sentence)
     assert (WEIGHTS_FILE and (READER_DIR / WEIGHTS_FILE).stat().st_size) < 30_000_000
+
+
+@pytest.mark.slow
+def test_a_question_longer_than_the_reader_window_is_read() -> None:
+    question = "Quand ouvre la Maison de l'ESS ? " * 60  # ~600 tokens, past MAX_LENGTH
+    readings = Reader().read(question, CANDIDATE)
+    assert len(readings) == 1
 
 
 def test_best_span_stays_inside_the_sentence() -> None:
@@ -109,3 +116,33 @@ def test_a_calibration_for_other_features_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ValueError, match="calibrate_reader"):
         Calibration.load(path)
+
+
+@pytest.mark.slow
+def test_the_e5_pair_tokenizer_gives_offsets_into_the_text_as_written() -> None:
+    from assistant.reader import E5_BASE, encode_pairs
+    from assistant.reader_model import base_tokenizer
+
+    tokenizer = base_tokenizer(E5_BASE)
+    sentence = "Répar’Tout a reçu 9 500 €  pour l’atelier ﬁxe."  # NFKC changes "ﬁ", "’" kept
+    encoded = encode_pairs(tokenizer, ["Quelle subvention ?"], [ReaderInput(sentence, "Titre")])
+    sequence = encoded.sequence_ids(0)
+    offsets = encoded["offset_mapping"][0].tolist()
+    pieces = [sentence[a:b] for s, (a, b) in zip(sequence, offsets, strict=True) if s == 1]
+    inside = "".join(pieces)
+    assert inside.replace(" ", "").startswith(sentence.replace(" ", ""))
+    assert sequence[0] is None and sequence.count(0) >= 2  # <s> question </s></s> text </s>
+    assert encoded["input_ids"][0][0] == 0 and encoded["input_ids"][0][-1] == 2
+
+
+def test_each_base_keeps_its_own_weights_frozen() -> None:
+    from assistant.reader import E5_BASE
+    from assistant.reader_model import is_frozen
+
+    assert is_frozen("encoder.embeddings.word_embeddings.weight", E5_BASE)
+    assert is_frozen("encoder.encoder.layer.5.output.dense.weight", E5_BASE)
+    assert not is_frozen("encoder.encoder.layer.6.output.dense.weight", E5_BASE)
+    assert not is_frozen("relevance.weight", E5_BASE)
+    minilm = "sentence-transformers/all-MiniLM-L6-v2"
+    assert is_frozen("encoder.embeddings.word_embeddings.weight", minilm)
+    assert not is_frozen("encoder.encoder.layer.0.output.dense.weight", minilm)

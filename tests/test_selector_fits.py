@@ -24,6 +24,7 @@ def test_a_backend_without_its_own_fit_gets_the_default() -> None:
 
 def test_the_probability_rises_with_the_evidence_of_an_answer() -> None:
     fit = selector.DEFAULT_FIT
-    weak = [0.2, 0.0, 0.0, 0.0, 1.0, 0.2, 0.0, 1.0, 0.0, 1.0, 1.0, 0.2]
-    strong = [0.7, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 2.5, 1.0]
+    # ... position, named, counted
+    weak = [0.2, 0.0, 0.0, 0.0, 1.0, 0.2, 0.0, 1.0, 0.0, 1.0, 1.0, 0.2, 0.0, -1.0]
+    strong = [0.7, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 2.5, 1.0, 1.0, 1.0]
     assert fit.probability(weak) < fit.threshold <= fit.probability(strong)

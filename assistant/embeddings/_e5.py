@@ -99,13 +99,17 @@ class E5Backend(EmbeddingBackend):
         except E5FormatError as exc:
             raise EmbeddingModelError(f"cannot load multilingual-e5-small: {exc}") from exc
         if self.settings.model == E5_ESS_MODEL:
-            self._apply_trained_layers(network)
+            self.apply_trained_layers(network)
         if self.settings.threads:
             torch.set_num_threads(self.settings.threads)
         return network, tokenizer(weights), weights
 
     @staticmethod
-    def _apply_trained_layers(network: Any) -> None:
+    def apply_trained_layers(network: Any) -> None:
+        """Load the e5-ess layers into ``network`` (a BertModel of the bundled weights).
+
+        Raises :class:`EmbeddingModelError` naming ``make train-embedder`` when they are
+        missing or do not fit."""
         path = E5_ESS_DIR / LAYERS_FILE
         if not path.is_file():
             raise EmbeddingModelError(

@@ -27,7 +27,7 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     import torch
     from tokenizers import Tokenizer
-    from transformers import BertModel
+    from transformers import BertModel, PreTrainedTokenizerFast
 
 MAGIC = b"E5S1"
 QK = 32  # weights per Q4_0 block
@@ -178,6 +178,39 @@ def tokenizer(weights: E5Weights) -> Tokenizer:
     out = Tokenizer(models.Unigram(vocabulary, unk_id=weights.config.unk))
     out.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always")
     return out
+
+
+def pair_tokenizer(weights: E5Weights) -> PreTrainedTokenizerFast:
+    """A transformers fast tokenizer for ``(question, text)`` pairs, XLM-R style:
+    ``<s> question </s> </s> text </s>``, with character offsets into the original strings.
+
+    NFKC stands in for the engine's normalisation map (which is SentencePiece's NFKC
+    table), since tokenizers tracks offsets through its own normalisers; runs of
+    whitespace become one space as in the engine."""
+    from tokenizers import Regex, normalizers, processors
+    from transformers import PreTrainedTokenizerFast
+
+    tok = tokenizer(weights)
+    tok.normalizer = normalizers.Sequence(
+        [normalizers.NFKC(), normalizers.Replace(Regex(r"\s+"), " ")]
+    )
+    c = weights.config
+    bos, eos = weights.pieces[c.bos], weights.pieces[c.eos]
+    tok.post_processor = processors.TemplateProcessing(
+        single=f"{bos} $A {eos}",
+        pair=f"{bos} $A {eos} {eos} $B {eos}",
+        special_tokens=[(bos, c.bos), (eos, c.eos)],
+    )
+    return PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
+        tokenizer_object=tok,
+        bos_token=bos,
+        eos_token=eos,
+        cls_token=bos,
+        sep_token=eos,
+        pad_token=weights.pieces[c.pad],
+        unk_token=weights.pieces[c.unk],
+        model_max_length=c.max_positions,
+    )
 
 
 def bert_state(weights: E5Weights) -> dict[str, npt.NDArray[np.float32]]:

@@ -1,0 +1,90 @@
+"""Keyword analysis as users and documents write words: names joined by an apostrophe,
+apostrophes of every keyboard, elisions and English contractions."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.analysis import fold, query_terms, terms, words
+
+
+@pytest.mark.parametrize(
+    ("name", "term"),
+    [("Répar'Tout", "repartout"), ("Coop’Habitat", "coophabitat"), ("O'Reilly", "oreilly")],
+)
+def test_a_name_joined_by_an_apostrophe_is_one_term(name: str, term: str) -> None:
+    assert terms(f"Quelle subvention a reçu {name} ?", "fr")[-1] == term
+    # Not "répar", which "réparation" also stems to, beside the stop word "tout".
+    assert "repar" not in terms(name, "fr")
+    assert not set(terms(name, "fr")) & set(terms("atelier de réparation de vélos", "fr"))
+
+
+def test_elisions_and_contractions_still_split() -> None:
+    assert words("l'économie d'insertion jusqu'à qu'il") == ["économie", "insertion", "à", "il"]
+    assert "hamon" in words("Hamon's visit")
+    assert "theyre" not in words("they're") and "dont" not in words("don't")
+
+
+def test_every_apostrophe_folds_to_one() -> None:
+    assert fold("Répar’Tout") == fold("Répar'Tout") == fold("RÉPAR‘TOUT") == "repar'tout"
+    assert set(query_terms("Répar’Tout")) == set(query_terms("Répar'Tout"))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Quelle subvention a reçu Répar'Tout ?",
+        "Quel est le prix d'un repas ?",
+        "Quels tarifs pratique la recyclerie ?",
+        "Quelle était la dotation du fonds ?",
+        "What was the cost of the project?",
+        "Combien ça coûte ?",
+    ],
+)
+def test_a_question_about_money_asks_for_an_amount(question: str) -> None:
+    from assistant.questions import question_type
+
+    assert question_type(question) == "amount"
+
+
+@pytest.mark.parametrize(
+    ("question", "noun"),
+    [
+        ("How many volunteers does the recycling shop have?", "volunteers"),
+        ("Combien de bénévoles compte la recyclerie ?", "benevoles"),
+        ("Il y a combien de CAE à Poitiers ?", "cae"),
+        ("Combien y a-t-il de tiers-lieux ?", "tiers-lieux"),
+        ("Quel est le nombre d’adhérents ?", "adherents"),
+        ("How many people work there?", ""),  # anyone counts: "onze salariés" answers it
+        ("Combien coûte un poste ?", ""),
+    ],
+)
+def test_a_count_question_says_what_it_counts(question: str, noun: str) -> None:
+    from assistant.questions import counted_noun
+
+    assert counted_noun(question) == noun
+
+
+@pytest.mark.parametrize(
+    ("question", "office"),
+    [
+        ("Qui est le maire de Poitiers ?", "maire"),
+        ("Who is the mayor of Poitiers?", "mayor"),
+        ("Qui est la présidente de l'agglomération ?", "presidente"),
+        ("Qui est Denis Meunier ?", ""),  # a person, not an office
+        ("Qui est le fondateur des Usines ?", ""),  # answered as "fondées par…"
+        ("Qui a fondé les Usines ?", ""),
+    ],
+)
+def test_a_who_question_about_an_office_names_it(question: str, office: str) -> None:
+    from assistant.questions import role_asked
+
+    assert role_asked(question) == office
+
+
+def test_a_deputy_is_not_the_office_they_assist() -> None:
+    from assistant.extractive import _without_deputies
+
+    text = "L'adjointe au maire est Claire Moreau, vice-présidente de l'agglomération."
+    assert "maire" not in _without_deputies(text) and "president" not in _without_deputies(text)
+    assert "maire" in _without_deputies("La maire, Léonore Moncond'huy, a inauguré le lieu.")

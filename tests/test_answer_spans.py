@@ -1,0 +1,53 @@
+"""Answer spans read off the kind of question (assistant/answer_spans.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer_spans import typed_span
+
+DELIVERIES = "En 2023, ses coursiers ont effectué 18 500 livraisons et parcouru 41 000 km."
+STAFF = "L'association emploie onze salariés. Elle compte aussi une quarantaine de bénévoles."
+
+
+@pytest.mark.parametrize(
+    ("kind", "question", "sentence", "span"),
+    [
+        ("how_many", "How many deliveries in 2023?", DELIVERIES, "18 500 livraisons"),
+        ("how_many", "Combien de bénévoles ?", STAFF, "une quarantaine de bénévoles"),
+        ("how_many", "Combien de salariés ?", STAFF, "onze salariés"),
+        (
+            "how_many",
+            "Combien de tiers-lieux ?",
+            "Poitiers compte 18 tiers-lieux.",
+            "18 tiers-lieux",
+        ),
+        (
+            "amount",
+            "Quelle subvention a reçu Répar'Tout ?",
+            "Répar'Tout | 9 500 € | café",
+            "9 500 €",
+        ),
+        ("amount", "Quel budget ?", "Le budget atteint 35,2 M€ en 2016.", "35,2 M€"),
+        ("when", "Quand a-t-elle été créée ?", "Créée en mai 2020, elle livre à vélo.", "mai 2020"),
+        ("when", "Quand ?", "Inaugurée le 12 avril 2024 par la présidente.", "12 avril 2024"),
+        ("when", "Quand l'article a-t-il paru ?", "Publié le 31/03/2022 à 07:00", "31/03/2022"),
+    ],
+)
+def test_the_span_is_the_part_of_the_kind_asked(
+    kind: str, question: str, sentence: str, span: str
+) -> None:
+    found = typed_span(kind, question, sentence)
+    assert found is not None and sentence[found[0] : found[1]] == span
+
+
+def test_what_the_question_names_is_not_its_answer() -> None:
+    # 2023 is asked about, not asked for; nor is a year a count.
+    assert typed_span("when", "Qu'a fait la coopérative en 2023 ?", DELIVERIES) is None
+    found = typed_span("how_many", "How many deliveries?", DELIVERIES)
+    assert found is not None and DELIVERIES[found[0] : found[1]] == "18 500 livraisons"
+
+
+def test_other_kinds_get_no_span() -> None:
+    assert typed_span("who", "Qui a fondé Vélocité ?", "Marie Dupuis l'a fondée.") is None
+    assert typed_span("how_many", "Combien ?", "Aucun chiffre ici.") is None
