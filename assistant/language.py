@@ -24,7 +24,10 @@ _FR_CHARS = re.compile(r"[éèêàùçœâîôûëïü]", re.IGNORECASE)
 
 def detect_language(text: str, default: str = "fr") -> str:
     """Return ``"fr"`` or ``"en"`` from stop words and accents; ``default`` when unsure."""
-    words = [w.lower() for w in _WORD.findall(text)]
+    # Capitalised words past the first are names ("Who founded Les Usines?"), whatever
+    # language their words come from: they say nothing of the question's language.
+    found = list(_WORD.finditer(text))
+    words = [m.group().lower() for n, m in enumerate(found) if n == 0 or not m.group()[0].isupper()]
     fr = en = 0.0
     for word in words:
         base = re.split(r"['’]", word)[-1] if "'" in word or "’" in word else word

@@ -88,3 +88,18 @@ def test_a_deputy_is_not_the_office_they_assist() -> None:
     text = "L'adjointe au maire est Claire Moreau, vice-présidente de l'agglomération."
     assert "maire" not in _without_deputies(text) and "president" not in _without_deputies(text)
     assert "maire" in _without_deputies("La maire, Léonore Moncond'huy, a inauguré le lieu.")
+
+
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("Who co-founded Les Usines?", "en"),  # "Les" is part of a name, not French
+        ("Where is La Belle Aventure?", "en"),
+        ("Qui a fondé Les Usines ?", "fr"),
+        ("Les Usines emploient-elles 50 personnes ?", "fr"),
+    ],
+)
+def test_names_do_not_decide_the_question_language(question: str, language: str) -> None:
+    from assistant.language import detect_language
+
+    assert detect_language(question) == language
