@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 from assistant.analysis import fold
 from assistant.numbers import SPACES, numbers
+from assistant.questions import counted_noun
 
 _S = f"[{SPACES}]"
 _NUMBER = rf"\d+(?:(?:{_S}|[.,])\d+)*"
@@ -85,8 +86,6 @@ def _new(text: str, asked: set[str]) -> bool:
 
 
 def _counted_stem(question: str) -> str:
-    from assistant.questions import counted_noun
-
     noun = counted_noun(question)
     # Enough of the word to meet its plural and its feminine ("bénévole(s)", "salarié(e)s").
     return noun[: max(4, len(noun) - 2)] if noun else ""

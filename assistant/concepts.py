@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
 
@@ -40,8 +41,9 @@ class Concept:
     # "SCIC" is expressed by "société coopérative d'intérêt collectif", not by "société".
     phrases: frozenset[frozenset[str]] = frozenset()
 
-    def found_in(self, found: set[str]) -> bool:
-        """Whether a text whose terms are ``found`` expresses the concept."""
+    def found_in(self, found: AbstractSet[str]) -> bool:
+        """Whether a text whose terms are ``found`` (any set, e.g. an index's vocabulary
+        as ``idf.keys()``) expresses the concept."""
         return bool(self.terms & found) or any(p <= found for p in self.phrases)
 
     @property
@@ -185,18 +187,3 @@ def coverage(concepts: Sequence[Concept], weights: Sequence[float], found: set[s
         return 0.0
     hit = sum(w for c, w in zip(concepts, weights, strict=True) if c.found_in(found))
     return hit / total
-
-
-def unknown_share(
-    concepts: Sequence[Concept], weights: Sequence[float], idf: Mapping[str, float]
-) -> float:
-    """Weighted share of the concepts that no indexed text expresses in any form."""
-    total = sum(weights)
-    if not total:
-        return 0.0
-    missing = sum(
-        w
-        for c, w in zip(concepts, weights, strict=True)
-        if not any(t in idf for t in c.terms) and not any(p <= idf.keys() for p in c.phrases)
-    )
-    return missing / total

@@ -26,7 +26,7 @@ _LEAD_SENTENCES = 3
 
 def answer_corpus_question(question: str, language: str, snapshot: Snapshot) -> Answer | None:
     """An answer built from the manifest and the documents, or None for other questions."""
-    folded = fold(question).replace("’", "'")
+    folded = fold(question)
     if _ABOUT_DOCUMENT.search(folded):
         doc = _named_document(question, snapshot)
         if doc is not None:

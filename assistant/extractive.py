@@ -108,6 +108,11 @@ class Candidate:
     def doc_id(self) -> str:
         return self.passage.document.id
 
+    @property
+    def language(self) -> str:
+        """The language of the candidate's document (French when unknown)."""
+        return self.passage.document.meta.language or "fr"
+
 
 class ExtractiveAnswerer:
     """Quotes the sentence (or list, or clause) that answers, and cites it; scored by the
@@ -231,7 +236,7 @@ class ExtractiveAnswerer:
         dense = _dense(candidates, retrieval, index)
         for candidate, similarity in zip(candidates, dense, strict=True):
             chunk = candidate.passage.chunk
-            language = candidate.passage.document.meta.language or "fr"
+            language = candidate.language
             if chunk.id not in context:
                 context[chunk.id] = coverage(
                     concepts, weights, set(terms(chunk.embed_text, language))
@@ -354,14 +359,19 @@ def _selector_fit(index: ServingIndex) -> selector.Fit:
     return selector.fit_for(str(backend))
 
 
-def _counted_concept(question: str, concepts: Sequence[Concept]) -> Concept | None:
-    """The concept of what a count question counts (:func:`counted_noun`), in all the
-    forms retrieval gave it (translations, acronym expansions); None for other questions."""
-    noun = counted_noun(question)
-    if not noun:
+def _concept_of(word: str, concepts: Sequence[Concept]) -> Concept | None:
+    """The question's concept for ``word`` (one of its words, folded), in all the forms
+    retrieval gave it (translations, acronym expansions); None for an empty ``word``."""
+    if not word:
         return None
-    wanted = set(query_terms(noun))
+    wanted = set(query_terms(word))
     return next((c for c in concepts if c.all_terms & wanted), None)
+
+
+def _counted_concept(question: str, concepts: Sequence[Concept]) -> Concept | None:
+    """The concept of what a count question counts (:func:`counted_noun`); None for other
+    questions."""
+    return _concept_of(counted_noun(question), concepts)
 
 
 _DEPUTY = re.compile(
@@ -377,13 +387,9 @@ def _without_deputies(text: str) -> str:
 
 
 def _role_concept(question: str, concepts: Sequence[Concept]) -> Concept | None:
-    """The concept of the role a "who holds it" question asks about (:func:`role_asked`),
-    with its translations; None for other questions."""
-    role = role_asked(question)
-    if not role:
-        return None
-    wanted = set(query_terms(role))
-    return next((c for c in concepts if c.all_terms & wanted), None)
+    """The concept of the role a "who holds it" question asks about (:func:`role_asked`);
+    None for other questions."""
+    return _concept_of(role_asked(question), concepts)
 
 
 _NUMBER_KINDS = frozenset({"how_many", "amount"})
@@ -393,8 +399,7 @@ _OFFICE_OF = re.compile(
 
 
 def _terms_of(candidate: Candidate) -> set[str]:
-    language = candidate.passage.document.meta.language or "fr"
-    return set(terms(candidate.quoted(), language))
+    return set(terms(candidate.quoted(), candidate.language))
 
 
 def _role_terms(candidate: Candidate, names: Sequence[str]) -> set[str]:
@@ -412,8 +417,7 @@ def _role_terms(candidate: Candidate, names: Sequence[str]) -> set[str]:
             return " " + match.group(2)
 
         text = _OFFICE_OF.sub(elsewhere, text)
-    language = candidate.passage.document.meta.language or "fr"
-    return set(terms(_without_deputies(text), language))
+    return set(terms(_without_deputies(text), candidate.language))
 
 
 def _role_never_named(question: str, concepts: Sequence[Concept], index: ServingIndex) -> bool:
@@ -422,12 +426,7 @@ def _role_never_named(question: str, concepts: Sequence[Concept], index: Serving
     say who holds it, however close it comes (kind 3 of issue 14: another official, or
     another town's, quoted with confidence)."""
     concept = _role_concept(question, concepts)
-    if concept is None:
-        return False
-    known = index.idf
-    return not any(t in known for t in concept.terms) and not any(
-        p <= known.keys() for p in concept.phrases
-    )
+    return concept is not None and not concept.found_in(index.idf.keys())
 
 
 def _penalise_repeats(candidates: Sequence[Candidate], previous_answer: str) -> None:

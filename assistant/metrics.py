@@ -17,7 +17,7 @@ def normalise(text: str) -> str:
 
     ``"11 %"`` and ``"11%"`` match, so do ``"1 000"``, ``"1000"`` and ``"1.000"``.
     """
-    text = fold(text.replace("’", "'").replace("\u00a0", " ").replace("\u202f", " "))
+    text = fold(text.replace("\u00a0", " ").replace("\u202f", " "))
     text = normalise_numbers(text)
     text = re.sub(r"(\d)\s+%", r"\1%", text)
     text = _PUNCT.sub(" ", text)

@@ -99,7 +99,7 @@ _PRONOUNS = re.compile(
 
 def question_type(question: str) -> str:
     """The first matching type, checked from the most specific; ``"what"`` otherwise."""
-    text = fold(question).replace("’", "'")
+    text = fold(question)
     for name, pattern in _TYPES:
         if name == "why" and re.search(r"(^|\s)où\b", question.lower()):
             return "where"  # "où" folds to "ou" (or), so it is checked before folding
@@ -119,7 +119,7 @@ def counted_noun(question: str) -> str:
     "Combien de bénévoles…" -> "benevoles", "Il y a combien de CAE…" -> "cae"; "" when the
     question counts nothing. An answer that gives a number of something else (tonnes when
     volunteers were asked) does not answer it."""
-    match = _COUNTED.search(fold(question).replace("’", "'"))
+    match = _COUNTED.search(fold(question))
     if not match or match.group(1) in _ANY_COUNT:
         return ""
     return match.group(1)
@@ -141,7 +141,7 @@ def role_asked(question: str) -> str:
     Poitiers ?" -> "maire", "Who is the director of…" -> "director"; "" for a question
     about a named person ("Qui est Denis Meunier ?"), about anything but an office, or
     any other question. When no source ever names that office, none can say who holds it."""
-    text = question.strip().replace("’", "'")
+    text = question.strip()
     match = _ROLE_ASKED.search(fold(text))
     if not match:
         return ""
