@@ -73,6 +73,9 @@ def builtin_pairs(path: Path = DEFAULT_TABLE) -> tuple[AcronymPair, ...]:
     return tuple(pairs)
 
 
+_ACRONYM_PLURAL = re.compile(r"\b([A-Z]{2,})s\b")
+
+
 class Acronyms:
     """Acronym <-> expansion pairs, looked up case- and accent-insensitively.
 
@@ -163,7 +166,9 @@ class Acronyms:
         """Whether ``folded_text`` (a text passed through :func:`assistant.analysis.fold`)
         names ``name`` in some form: ``"CAE Ozon"`` is named by "la coopérative d'activité et
         d'emploi Ozon", ``"Société Coopérative"`` by "la SCIC". Each acronym of the name and
-        each run of its other words must be there, though not necessarily side by side."""
+        each run of its other words must be there, though not necessarily side by side. An
+        acronym's English plural is the acronym ("How many CAEs…" is about CAE)."""
+        name = _ACRONYM_PLURAL.sub(r"\1", name)
         if fold(name) in folded_text:
             return True
         pieces: list[str] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -117,6 +118,27 @@ def accent_variants(token: str) -> list[str]:
         if token.endswith(plain):
             return [token[: -len(plain)] + accented]
     return []
+
+
+def as_written(text: str, forms: Mapping[str, str]) -> str:
+    """``text`` with each word typed in lowercase without accents spelled as the documents
+    write it (``forms``: folded word -> spelling, from
+    :attr:`assistant.snapshot.Snapshot.written_forms`): "quand roue libre a-t-elle ete
+    creee ?" -> "quand Roue Libre a-t-elle été créée ?". Words typed with a capital or an
+    accent are left as typed. Names are told by their capitals and the reader learnt
+    French as it is written: typed fast, a question loses both."""
+
+    def restore(match: re.Match[str]) -> str:
+        word = match.group(0)
+        # Short and grammatical words stay as typed: "a" is not "à", nor "l'" "L'".
+        if not (word.isascii() and word.islower()) or len(word) < 4 or is_stop_word(word):
+            return word
+        return forms.get(word, word)
+
+    return _LETTERS.sub(restore, text)
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 def query_terms(text: str, languages: tuple[str, ...] = ("fr", "en")) -> list[str]:

@@ -51,6 +51,10 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"(?:1[89]|20)\d\d")
+_HOW_LONG = re.compile(r"\b(?:combien de temps|depuis quand|how long|since when)\b")
+_DURATION = re.compile(
+    r"\b(?:ans|annees|years|mois|months|semaines|weeks|jours|days|heures|hours|minutes)\b"
+)
 
 
 def typed_span(kind: str, question: str, sentence: str) -> tuple[int, int] | None:
@@ -67,6 +71,9 @@ def typed_span(kind: str, question: str, sentence: str) -> tuple[int, int] | Non
         if counted:
             named = [m for m in found if counted in fold(m.group())]
             found = named or found
+        # "depuis plus de trente ans": a duration, unless durations are what is counted.
+        if not _DURATION.search(fold(question)) and not _HOW_LONG.search(fold(question)):
+            found = [m for m in found if not _DURATION.search(fold(m.group()))] or found
         return _first(iter(found))
     if kind == "amount":
         return _first(m for m in _AMOUNT.finditer(sentence) if _new(m.group(), asked))

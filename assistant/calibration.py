@@ -4,8 +4,9 @@ A logistic model over the reader's relevance logit and the selector's explicit s
 (:data:`assistant.selector.FEATURES`: names and numbers present, the kind of information
 asked, passage rank...) gives the probability that a candidate answers; the abstention
 threshold applies to it. Both come from ``evals/calibrate_reader.py``, fitted as the
-selector is (PIAF development articles and the Poitiers set; the threshold on cross-fitted
-scores), and live in ``assistant/data/reader/calibration.json`` beside the reader's weights.
+selector is (PIAF development articles and the development set evals/dev.jsonl; the
+threshold on cross-fitted scores), and live in ``assistant/data/reader/calibration.json``
+beside the reader's weights.
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ if TYPE_CHECKING:
     from assistant.reader import Reader
 
 CALIBRATION_FILE = "calibration.json"
-# The reader's relevance logit, then the selector's signals in their order.
-FEATURES = ("logit", *selector.FEATURES)
+# The reader's relevance logit, the selector's signals in their order, and whether the
+# candidate passes the explicit checks (ExtractiveAnswerer.grounded: the names, numbers,
+# counted noun and office the question asks about): +1 it does, -1 it does not, 0 the
+# question asks for none of them. Passing them all is evidence the logit does not see.
+FEATURES = ("logit", *selector.FEATURES, "grounded")
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,7 @@ class Calibration(selector.Fit):
     sigmoid(intercept + coefficients · features)``; answer when at or above ``threshold``.
     The default (no file) is the bare reader: sigmoid of its logit."""
 
-    coefficients: tuple[float, ...] = (1.0,) + (0.0,) * len(selector.FEATURES)
+    coefficients: tuple[float, ...] = (1.0,) + (0.0,) * (len(FEATURES) - 1)
     intercept: float = 0.0
     threshold: float = 0.5
 
@@ -58,7 +62,7 @@ class Calibration(selector.Fit):
         return cls.load(path) if path.is_file() else cls()
 
     @staticmethod
-    def features(*, logit: float, signals: Sequence[float]) -> list[float]:
-        """The feature vector, in :data:`FEATURES` order: the logit, then ``signals``
-        (:func:`assistant.selector.feature_vector`'s output)."""
-        return [logit, *signals]
+    def features(*, logit: float, signals: Sequence[float], grounded: float = 0.0) -> list[float]:
+        """The feature vector, in :data:`FEATURES` order: the logit, ``signals``
+        (:func:`assistant.selector.feature_vector`'s output), then ``grounded``."""
+        return [logit, *signals, grounded]

@@ -4,6 +4,7 @@ every form it may take in the evidence, in French or English."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -21,6 +22,13 @@ _META_WORDS = frozenset(
     est-ce dit disent say says tell""".split()
 )
 UNKNOWN_IDF = 8.0
+# "A-t-il été publié ?", "ont été créées": "été" is the passive's auxiliary, not the season
+# the glossary translates ("summer"), which no answer holds.
+_PASSIVE_ETE = re.compile(
+    r"\b((?:a|ont|avait|avaient|aura|auront|aurait|auraient|ayant|avoir|ait|aient)"
+    r"(?:-t-(?:il|elle|on)|-(?:il|elle|on|ils|elles))?)\s+(?:été|ete)\b",
+    re.IGNORECASE,
+)
 
 
 @cache
@@ -61,6 +69,7 @@ def question_concepts(
     """Acronyms and spelled-out names first (one concept each, with their other forms),
     then glossary phrases (with their translations), then the remaining content words."""
     concepts: list[Concept] = []
+    question = _PASSIVE_ETE.sub(r"\1", question)
     rest = words(question)
     segments = [question]  # the question outside the acronym forms, for the glossary
     if acronyms is not None:

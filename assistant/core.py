@@ -11,6 +11,7 @@ from collections.abc import Callable, Generator, Iterator, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from assistant.analysis import as_written
 from assistant.answers import Answer
 from assistant.conversation import (
     Message,
@@ -24,6 +25,7 @@ from assistant.conversation import (
     validate_history,
 )
 from assistant.corpus_questions import answer_corpus_question
+from assistant.document_facts import answer_document_fact
 from assistant.embeddings import Embedder
 from assistant.errors import describe
 from assistant.extractive import ExtractiveAnswerer
@@ -33,6 +35,7 @@ from assistant.guard import CitationGuard
 from assistant.indexer import BuildReport, build_index, fingerprint
 from assistant.llm import Backend, BackendError, backend_hint, chat_model, parse_backend
 from assistant.phrases import EMPTY_QUESTION, say
+from assistant.reader import shared_reader
 from assistant.retrieval import HybridRetriever, Retrieval, ServingIndex
 from assistant.settings import Settings
 from assistant.snapshot import Snapshot, generation_dir, read_current
@@ -89,7 +92,17 @@ class Assistant:
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
-        return self._answerer or ExtractiveAnswerer(use_reader=self.settings.retrieval.reader)
+        if self._answerer is not None:
+            return self._answerer
+        retrieval = self.settings.retrieval
+        use_reader = retrieval.reader
+        if use_reader is None:  # calibrated with e5's index and cosine (see the setting)
+            use_reader = self.settings.embedding.backend == "e5"
+        return ExtractiveAnswerer(
+            use_reader=use_reader,
+            reader=shared_reader(precision=retrieval.reader_precision),
+            shortlist=retrieval.read_candidates,
+        )
 
     @cached_property
     def glossary(self) -> Glossary:
@@ -220,8 +233,11 @@ class Assistant:
             yield corpus_answer
             return
         earlier = context_questions(question, messages)
-        # "And the year before?": searched and checked as the year it means.
-        reading = resolve_relative_year(question, messages)
+        # "And the year before?": searched and checked as the year it means; words typed
+        # without capitals or accents as the documents write them ("roue libre").
+        reading = as_written(
+            resolve_relative_year(question, messages), index.snapshot.written_forms
+        )
         retriever = self.retriever(index)
         retrieval = retriever.retrieve(
             reading, language=language, k=self.settings.retrieval.passages, previous=earlier
@@ -244,7 +260,23 @@ class Assistant:
             answer.timings["selection"] = time.perf_counter() - selection_started
             return answer
 
-        if backend.generative:
+        # "Qui a écrit l'article… ?", "When was the page last updated?": the document's
+        # byline or date line, whatever the backend.
+        fact = answer_document_fact(
+            reading,
+            language,
+            [
+                index.snapshot.by_id[i]
+                for i in dict.fromkeys(p.document.id for p in retrieval.passages)
+            ],
+            retrieval.concepts,
+            index.snapshot,
+            context=" ".join(earlier),
+        )
+        if fact is not None:
+            answer = fact
+            yield from _pieces(answer.text)
+        elif backend.generative:
             asked = standalone_question(question, messages) if earlier else question
             answer = yield from self._generate(
                 backend, asked, language, retrieval, index, extractive

@@ -1,28 +1,35 @@
-"""The default answerer: picks the source sentence that answers, quoted verbatim.
+"""The extractive answerer: picks the source sentence that answers, quoted verbatim.
 
 No language model writes anything. For the passages retrieval found:
 
 1. every sentence becomes a candidate, in its context (document title, the heading it
    sits under, the sentence before it); headings, questions and table headers never are
    answers, a sentence announcing a list ("…sont :") carries all its items, an
-   announcement left empty is dropped (:mod:`assistant.structure`);
-2. candidates are scored: by default by the logistic selector over explicit signals
-   (:mod:`assistant.selector`); with ``retrieval.reader`` by the trained reader
-   (:mod:`assistant.reader`: a relevance logit and the answer span per candidate of a
-   shortlist), calibrated with the explicit signals (:mod:`assistant.calibration`);
-3. below the threshold the answerer abstains and offers leads; candidates that miss a
-   name or a number the question asks about are never answers (a model cannot see that
-   an answer about Niort is not about Poitiers);
-4. the answer quotes the sentence, every list item in order, and the sentence an
-   anaphoric start points back to; with the reader's span, a long sentence is cut to
-   the clauses around it (marked "…") and the span is given in the citation.
+   announcement left empty is dropped (:mod:`assistant.structure`); a sentence longer
+   than the reader reads well is also a candidate as runs of its clauses
+   (:func:`clause_windows`);
+2. the logistic selector (:mod:`assistant.selector`) ranks every candidate from explicit
+   signals; with the reader (the default with the e5 backend, ``retrieval.reader``) its
+   best are read by the trained cross-encoder (:mod:`assistant.reader`) and scored by a
+   calibrated model over the reader's logit, the same signals and whether the candidate
+   passes the explicit checks (:mod:`assistant.calibration`);
+3. candidates that miss a name, a number, the counted noun or the office the question
+   asks about are never answers (a model cannot see that an answer about Niort is not
+   about Poitiers); below the threshold the answerer abstains and offers leads;
+4. on an FAQ page whose question heading asks what the user asks, the paragraph (or list)
+   under the heading is the answer, whole (:func:`_faq_section`);
+5. the answer quotes the sentence, every list item in order, and the sentence an
+   anaphoric start points back to; for a count, an amount or a date the answer span
+   comes from the kind of question (:mod:`assistant.answer_spans`), a long sentence is
+   cut to the clauses around it (marked "…") and the span is given in the citation.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -34,7 +41,7 @@ from assistant.answer_spans import typed_span
 from assistant.answers import Answer, Citation
 from assistant.calibration import Calibration
 from assistant.concepts import Concept, concept_weights, coverage
-from assistant.numbers import numbers
+from assistant.numbers import numbers, stated_numbers
 from assistant.phrases import LEADS, LIST_GOES_ON, NOT_FOUND, say
 from assistant.questions import (
     counted_noun,
@@ -62,6 +69,12 @@ READ_SHORTLIST = 8
 # Long sentences are cut to the clause holding the answer; below this they stay whole.
 _LONG_SENTENCE_WORDS = 35
 _MIN_CLAUSE_WORDS = 8
+# Sentences longer than this are also read as runs of clauses (about 90 tokens: the
+# reader's window is 192 tokens with the question and the context).
+_WINDOWED_SENTENCE_WORDS = 60
+_WINDOW_WORDS = (12, 24)  # two runs start at each clause: a short one and a longer one
+_WINDOW_MAX_WORDS = 40
+_TRAILING = " \u00a0\u202f,;:–—-"  # left off the end of a clause quoted alone
 _CLAUSE_BREAK = re.compile(r"(?:[,;:]|\s[–—-])\s+")
 
 
@@ -81,10 +94,18 @@ class Candidate:
     items: tuple[tuple[int, int], ...] = ()  # the list this sentence announces
     truncated: bool = False  # the list goes on past what is quoted
     before: tuple[int, int] | None = None  # the sentence an anaphoric start refers back to
+    # The whole sentence, when the candidate is a run of clauses of a long one: quoted with
+    # "…" where it cuts it.
+    sentence: tuple[int, int] | None = None
+    # The question heading the candidate answers on an FAQ page ("# Quand la Maison de
+    # l'ESS est-elle ouverte ?"), as (its span, the candidate's paragraph number under it).
+    faq: tuple[tuple[int, int], int] | None = None
     dense: float = 0.0
+    coverage: float = 0.0  # of the question's concepts, by weight
     type_match: float = 0.0
     reading: Reading | None = None
     score: float = 0.0
+    selected: float = 0.0  # the selector's probability, before the reader's score
     features: list[float] = field(default_factory=list)
 
     def spans(self) -> list[tuple[int, int]]:
@@ -175,7 +196,12 @@ class ExtractiveAnswerer:
             return self.abstain(question, language, candidates)
         threshold = self.threshold(index)
         grounded = self.grounded(question, candidates, index, retrieval.concepts, kind)
+        section = _faq_section(grounded[: self.shortlist], candidates, retrieval.concepts, index)
+        if section:
+            return _compose(question, kind, language, section, confidence=section[0].score)
         usable = [c for c in grounded if c.score >= threshold]
+        if not usable and self.use_reader and grounded:
+            usable = _agreed(grounded, _selector_fit(index).threshold)
         if not usable:
             return self.abstain(question, language, candidates)
         chosen = self._select(usable)
@@ -198,6 +224,7 @@ class ExtractiveAnswerer:
         if not self.use_reader:
             self._select_scores(question, kind, candidates, retrieval, index)
             _penalise_repeats(candidates, previous_answer)
+            _prefer_windows(candidates)
             return sorted(candidates, key=lambda c: c.score, reverse=True)
         # The selector's explicit signals rank every candidate cheaply and decide which
         # ones the reader reads; its calibrated score then combines both.
@@ -205,16 +232,41 @@ class ExtractiveAnswerer:
         candidates.sort(key=lambda c: c.score, reverse=True)
         short, rest = candidates[: self.shortlist], candidates[self.shortlist :]
         readings = self.reader.read(asked or question, [c.reader_input() for c in short])
+        checked = self._checked(question, kind, short, retrieval, index)
         for candidate, reading in zip(short, readings, strict=True):
             candidate.reading = reading
+            candidate.selected = candidate.score
             candidate.features = self.calibration.features(
-                logit=reading.logit, signals=candidate.features
+                logit=reading.logit, signals=candidate.features, grounded=checked(candidate)
             )
             candidate.score = self.calibration.probability(candidate.features)
         _penalise_repeats(short, previous_answer)
+        _prefer_windows(short)
         for candidate in rest:
             candidate.score = 0.0
         return sorted(short, key=lambda c: c.score, reverse=True) + rest
+
+    def _checked(
+        self,
+        question: str,
+        kind: str,
+        candidates: Sequence[Candidate],
+        retrieval: Retrieval,
+        index: ServingIndex,
+    ) -> Callable[[Candidate], float]:
+        """+1 for the candidates that pass :meth:`grounded`'s checks, -1 for the others;
+        0 for all when the question asks for nothing those checks look at."""
+        concepts = retrieval.concepts
+        if not (
+            question_entities(question)
+            or stated_numbers(question)
+            or kind in _NUMBER_KINDS
+            or _counted_concept(question, concepts)
+            or _role_concept(question, concepts)
+        ):
+            return lambda candidate: 0.0
+        passing = {id(c) for c in self.grounded(question, candidates, index, concepts, kind)}
+        return lambda candidate: 1.0 if id(candidate) in passing else -1.0
 
     def _select_scores(
         self,
@@ -227,7 +279,7 @@ class ExtractiveAnswerer:
         """Set every candidate's score to the logistic selector's probability."""
         concepts = retrieval.concepts
         weights = concept_weights(concepts, index.idf)
-        asked_numbers = numbers(question)
+        asked_numbers = stated_numbers(question)
         names = question_entities(question)
         mentioned = index.snapshot.acronyms.mentioned
         counted = _counted_concept(question, concepts)
@@ -244,10 +296,11 @@ class ExtractiveAnswerer:
             quoted = candidate.quoted()
             found = set(terms(quoted, language))
             candidate.dense = similarity
+            candidate.coverage = coverage(concepts, weights, found)
             candidate.type_match = evidence_match(kind, quoted)
             candidate.features = selector.feature_vector(
                 dense=candidate.dense,
-                lexical=coverage(concepts, weights, found),
+                lexical=candidate.coverage,
                 context=context[chunk.id],
                 type_match=candidate.type_match,
                 kind=kind,
@@ -270,10 +323,12 @@ class ExtractiveAnswerer:
         kind: str | None = None,
     ) -> list[Candidate]:
         """The candidates that mention what the question names (places, years, and the
-        office it asks about, among the question's ``concepts``), and hold a number when
-        ``kind`` (default: read off the question) asks for a count or an amount."""
+        office it asks about, among the question's ``concepts``; the numbers it states, not
+        the bounds it compares with: :func:`assistant.numbers.stated_numbers`), and hold a
+        number when ``kind`` (default: read off the question) asks for a count or an
+        amount."""
         names = question_entities(question)
-        asked_numbers = numbers(question)
+        asked_numbers = stated_numbers(question)
         kept = [c for c in candidates if _grounded(c, names, asked_numbers, index)]
         kind = kind or question_type(question)
         if kind in _NUMBER_KINDS:
@@ -284,8 +339,14 @@ class ExtractiveAnswerer:
         if counted is not None:
             # "How many volunteers?": when some sentence counts volunteers, the sentences
             # that count something else (212 tonnes, eleven employees) do not answer.
-            counting = [c for c in kept if counted.found_in(_terms_of(c))]
+            counting = [c for c in kept if counted.found_in(_counting_terms(c))]
             kept = counting or kept
+        if kind in _TYPED_KINDS:
+            # In a 100-word sentence the date and what the question names can be clauses
+            # apart ("…« loi Hamon » (31 juillet 2014)… supermarché coopératif (Le
+            # Baudet)"): a count, amount or date comes from a run of its clauses that
+            # holds both, never from the sentence as a whole.
+            kept = [c for c in kept if not _windowed(c) and _window_names(c, names, index)]
         role = _role_concept(question, concepts)
         if role is not None:
             # "Qui est le maire de Poitiers ?" is answered by a sentence that names the
@@ -329,12 +390,15 @@ class ExtractiveAnswerer:
                     previous=_sentence(doc.text, structure, position - 1),
                     items=structure.items[position],
                     truncated=structure.truncated[position],
+                    faq=_faq_heading(structure, position),
                 )  # fmt: skip
                 if position > 0 and _ANAPHORA.match(candidate.text):
                     before = structure.spans[position - 1]
                     if structure.roles[position - 1] not in _NEVER_ANSWERS:
                         candidate.before = before
                 out.append(candidate)
+                if role == "prose" and not candidate.items:
+                    out.extend(_clause_candidates(candidate))
         return out
 
     def _select(self, usable: list[Candidate]) -> list[Candidate]:
@@ -393,6 +457,7 @@ def _role_concept(question: str, concepts: Sequence[Concept]) -> Concept | None:
 
 
 _NUMBER_KINDS = frozenset({"how_many", "amount"})
+_TYPED_KINDS = _NUMBER_KINDS | {"when"}
 _OFFICE_OF = re.compile(
     r"([\w’'-]+)\s+(?:de|du|d['’]|of)\s*(?:la |l['’]|le |the )?([A-ZÀ-Ý][\w'’-]*)"
 )
@@ -400,6 +465,24 @@ _OFFICE_OF = re.compile(
 
 def _terms_of(candidate: Candidate) -> set[str]:
     return set(terms(candidate.quoted(), candidate.language))
+
+
+# "There are 150 in France", "On en compte quinze": a count whose noun is in the sentence
+# before ("…an activity and employment cooperative (CAE)").
+_ELLIPTIC_COUNT = re.compile(
+    r"\b(?:there (?:are|were) (?:now |about |some |around |over )?[\w.,]+ (?:in|across|of|"
+    r"nationwide|today|now)\b|(?:il )?y en (?:a|avait)\b|en (?:compte|comptait|denombre|"
+    r"recense)\b|(?:ils|elles) sont (?:aujourd'hui |desormais |pres de |environ )?\d)"
+)
+
+
+def _counting_terms(candidate: Candidate) -> set[str]:
+    """Terms that can name what the candidate counts: its own, and the previous
+    sentence's when it counts without naming ("There are 150 in France")."""
+    found = _terms_of(candidate)
+    if _ELLIPTIC_COUNT.search(fold(candidate.quoted())):
+        found |= set(terms(candidate.previous, candidate.language))
+    return found
 
 
 def _role_terms(candidate: Candidate, names: Sequence[str]) -> set[str]:
@@ -530,20 +613,186 @@ def _same_content(a: Candidate, b: Candidate) -> bool:
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:
-    """One quotes the other (an item of a list the other announces, an anaphora's source)."""
+    """One quotes some of the other (an item of a list the other announces, an anaphora's
+    source, clauses of the other's sentence)."""
     if a.doc_id != b.doc_id:
         return False
-    return bool(set(a.spans()) & set(b.spans()))
+    return any(x < d and c < y for x, y in a.spans() for c, d in b.spans())
+
+
+def clause_windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Runs of clauses of the long sentence ``text[start:end]`` (document offsets), one
+    starting at each clause (:func:`clause_cuts`), grown clause by clause to each length of
+    ``_WINDOW_WORDS`` words but not past ``_WINDOW_MAX_WORDS`` unless one clause is longer;
+    empty for a sentence of at most ``_WINDOWED_SENTENCE_WORDS`` words, which the reader
+    reads whole.
+
+    A fact at the end of a 100-word sentence ("…transformations de statuts (La librairie
+    La Belle Aventure en SCIC…)") is past the reader's window and drowned in the
+    sentence's other words for every signal: read alone, it is found, and quoted alone."""
+    sentence = text[start:end]
+    if len(sentence.split()) <= _WINDOWED_SENTENCE_WORDS:
+        return []
+    clauses = list(itertools.pairwise(clause_cuts(sentence)))
+    windows: list[tuple[int, int]] = []
+    for first, target in itertools.product(range(len(clauses)), _WINDOW_WORDS):
+        last = first
+        words = len(sentence[clauses[first][0] : clauses[last][1]].split())
+        while words < target and last + 1 < len(clauses):
+            grown = len(sentence[clauses[first][0] : clauses[last + 1][1]].split())
+            if grown > _WINDOW_MAX_WORDS:
+                break
+            last, words = last + 1, grown
+        a = clauses[first][0]
+        b = a + len(sentence[a : clauses[last][1]].rstrip(_TRAILING))
+        if words >= _MIN_CLAUSE_WORDS and (a, b) != (0, len(sentence)):
+            windows.append((start + a, start + b))
+    return list(dict.fromkeys(windows))
+
+
+def clause_cuts(sentence: str) -> list[int]:
+    """Offsets in ``sentence`` where its clauses start, with 0 first and its length last:
+    after commas, semicolons, colons and dashes, never inside brackets or quotes ("(Les
+    Usines, Cobalt et la Technopole)" is one piece)."""
+    inside = [
+        m.end() for m in _CLAUSE_BREAK.finditer(sentence) if _depth(sentence[: m.start()]) == 0
+    ]
+    return [0, *inside, len(sentence)]
+
+
+def _prefer_windows(candidates: Sequence[Candidate]) -> None:
+    """A run of clauses that covers as much of the question as its whole long sentence
+    says what the sentence says about it, in fewer words: it takes the sentence's score
+    if higher, and the sentence ranks just below it (the shortest part that answers is
+    what is quoted)."""
+    whole = {(c.doc_id, c.start, c.end): c for c in candidates if _windowed(c)}
+    for window in candidates:
+        if window.sentence is None:
+            continue
+        sentence = whole.get((window.doc_id, *window.sentence))
+        if sentence is None or window.coverage < sentence.coverage:
+            continue
+        if sentence.score >= window.score:
+            window.score = sentence.score
+            sentence.score = np.nextafter(window.score, -1.0)
+
+
+def _agreed(grounded: Sequence[Candidate], selector_threshold: float) -> list[Candidate]:
+    """The reader's best grounded candidate when the selector, on its own, also ranks it
+    first and would answer with it (at or above its own threshold): two scorers that
+    agree on a candidate that passes every check. The reader, trained on French
+    questions, reads an English question over French evidence, or a question typed
+    without accents or capitals, with less confidence than its answer deserves."""
+    best = grounded[0]
+    first = max(grounded, key=lambda c: c.selected)
+    return [best] if first is best and best.selected >= selector_threshold else []
+
+
+def _faq_heading(structure: Structure, position: int) -> tuple[tuple[int, int], int] | None:
+    """``(span of the question heading above sentence position, number of the paragraph
+    under it that holds the sentence)``, or None when the sentence is not under an FAQ
+    question heading."""
+    heading = structure.heading[position]
+    if heading < 0 or structure.roles[heading] != "question":
+        return None
+    return structure.spans[heading], structure.paragraph[position]
+
+
+# An FAQ heading asks the user's question when it names this share of what the question
+# names (by idf weight): "Quand la Maison de l'ESS est-elle ouverte ?" for "La Maison de
+# l'ESS, elle ouvre quand ?", not "Quand la Maison de l'ESS ferme-t-elle en août ?".
+_FAQ_COVERAGE = 0.8
+_FAQ_SENTENCES = 4  # of the first paragraph under the heading, quoted as the answer
+
+
+def _faq_section(
+    grounded: Sequence[Candidate],
+    candidates: Sequence[Candidate],
+    concepts: Sequence[Concept],
+    index: ServingIndex,
+) -> list[Candidate]:
+    """The answer of an FAQ page whose question heading asks what the user asks: the first
+    paragraph under the heading (or the list it announces), whole, in order. Empty when
+    no grounded candidate sits under such a heading.
+
+    On an FAQ page the paragraph under the question is the answer as its authors wrote
+    it; picking one of its sentences loses the rest ("du lundi au vendredi de 9 h à 17 h
+    30" beside "fermée la première semaine de janvier")."""
+    weights = concept_weights(concepts, index.idf)
+    for best in grounded:
+        if best.faq is None or best.sentence is not None:
+            continue
+        (a, b), _ = best.faq
+        heading = best.passage.document.text[a:b]
+        if coverage(concepts, weights, set(terms(heading, best.language))) < _FAQ_COVERAGE:
+            continue
+        section = sorted(
+            (
+                c for c in candidates
+                if c.doc_id == best.doc_id and c.faq == (best.faq[0], 0) and c.sentence is None
+            ),
+            key=lambda c: c.start,
+        )  # fmt: skip
+        if section:
+            for c in section:
+                c.score = max(c.score, best.score)
+            return section[:_FAQ_SENTENCES]
+    return []
+
+
+def _windowed(candidate: Candidate) -> bool:
+    """Whether the candidate is a whole sentence long enough to be read as clause windows
+    too (:func:`clause_windows`)."""
+    return (
+        candidate.sentence is None
+        and candidate.role == "prose"
+        and not candidate.items
+        and len(candidate.text.split()) > _WINDOWED_SENTENCE_WORDS
+    )
+
+
+def _window_names(candidate: Candidate, names: Sequence[str], index: ServingIndex) -> bool:
+    """Whether a clause window names what the question names, as far as its sentence
+    does ("Le Baudet", in the sentence, must be in the window; "Poitiers", the document's
+    subject named elsewhere, need not). True for other candidates."""
+    if candidate.sentence is None:
+        return True
+    mentioned = index.snapshot.acronyms.mentioned
+    a, b = candidate.sentence
+    sentence = fold(candidate.passage.document.text[a:b])
+    window = fold(candidate.text)
+    return all(mentioned(n, window) for n in names if mentioned(n, sentence))
+
+
+def _depth(text: str) -> int:
+    """How many brackets and French quotes ``text`` leaves open."""
+    return max(0, text.count("(") - text.count(")")) + max(0, text.count("«") - text.count("»"))
+
+
+def _clause_candidates(candidate: Candidate) -> list[Candidate]:
+    """The clause windows of a long candidate sentence, as candidates of their own."""
+    text = candidate.passage.document.text
+    return [
+        dataclasses.replace(
+            candidate,
+            start=a,
+            end=b,
+            text=text[a:b],
+            before=None,
+            sentence=(candidate.start, candidate.end),
+        )
+        for a, b in clause_windows(text, candidate.start, candidate.end)
+    ]
 
 
 def answer_part(text: str, start: int, end: int, span: tuple[int, int]) -> tuple[int, int]:
     """The part of sentence ``text[start:end]`` to quote for an answer at ``span``
     (document offsets): the whole sentence when it is short, else the run of clauses
-    (cut at commas, semicolons, colons, dashes) around the span, at least
+    (:func:`clause_cuts`) around the span, at least
     ``_MIN_CLAUSE_WORDS`` words long."""
     if len(text[start:end].split()) <= _LONG_SENTENCE_WORDS:
         return start, end
-    cuts = [start] + [start + m.end() for m in _CLAUSE_BREAK.finditer(text[start:end])] + [end]
+    cuts = [start + cut for cut in clause_cuts(text[start:end])]
     clauses = list(itertools.pairwise(cuts))
     first = next((i for i, (a, b) in enumerate(clauses) if a <= span[0] < b), 0)
     last = next((i for i, (a, b) in enumerate(clauses) if a < span[1] <= b), first)
@@ -556,7 +805,7 @@ def answer_part(text: str, start: int, end: int, span: tuple[int, int]) -> tuple
         else:
             break
     a, b = clauses[first][0], clauses[last][1]
-    b = a + len(text[a:b].rstrip(" ,;:–—-"))
+    b = a + len(text[a:b].rstrip(_TRAILING))
     return a, b
 
 
@@ -578,8 +827,10 @@ def _compose(
                 a, b = answer_part(text, start, end, span)
             citation = _citation(len(citations) + 1, candidate, a, b, span)
             citations.append(citation)
-            lead = "… " if a > start else ""
-            tail = " …" if b < end else ""
+            outer = candidate.sentence if (start, end) == (candidate.start, candidate.end) else None
+            first, last = outer or (start, end)
+            lead = "… " if a > first else ""
+            tail = " …" if b < last else ""
             parts.append(f"{lead}{citation.quote} [{citation.n}]{tail}")
         if candidate.truncated:
             parts.append(say(LIST_GOES_ON, language))

@@ -74,3 +74,25 @@ def numbers(text: str) -> set[str]:
     found = {_canonical(m) for m in _NUMBER.finditer(text)}
     found.update(m.group(2) for m in _DATE_YEAR.finditer(text))
     return found
+
+
+# "Plus de 100 personnes ?", "at least 20", "under 5,000": a bound the question compares
+# with, which the text answering it need not print (it gives the number itself: "50").
+_BOUND = re.compile(
+    r"\b(?:plus|moins|davantage|au[\s-]+(?:moins|plus)|sup[ée]rieur|inf[ée]rieur|jusqu['’]"
+    r"|more|less|fewer|at\s+(?:least|most)|over|under|above|below|beyond|up\s+to|exceed\w*"
+    r"|d[ée]pass\w*)\s*(?:de|d['’]|que|à|a|than|to)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def stated_numbers(question: str) -> set[str]:
+    """The numbers of ``question`` that an answer must print (see :func:`numbers`): all but
+    the bounds it compares with ("Emploient-elles plus de 100 personnes ?" -> set(),
+    "Combien de lieux en 2023 ?" -> ``{"2023"}``)."""
+    found: set[str] = set()
+    for match in _NUMBER.finditer(question):
+        if not _BOUND.search(question[max(0, match.start() - 24) : match.start()]):
+            found.add(_canonical(match))
+    found.update(m.group(2) for m in _DATE_YEAR.finditer(question))
+    return found

@@ -1,7 +1,9 @@
-"""The sentence selector: a logistic model over a few explicit signals (the default scorer).
+"""The sentence selector: a logistic model over a few explicit signals.
 
-The trained reader (:mod:`assistant.reader`, ``retrieval.reader = true``) is meant to replace
-it once it beats it; measured so far it does not (README, "How an answer is chosen").
+It ranks every candidate cheaply; with the trained reader (:mod:`assistant.reader`, on by
+default with the e5 backend) it only picks which candidates the reader reads, and its
+signals feed the reader's calibrated score (:mod:`assistant.calibration`). Without the
+reader (``retrieval.reader = false``, or another embedding backend) it decides alone.
 
 Its coefficients come from ``evals/train_selector.py``, which fits them on PIAF
 questions (French, held apart from the PIAF evaluation sample) and the Poitiers question

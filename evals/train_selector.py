@@ -27,13 +27,22 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from assistant import selector
-from assistant.conversation import context_questions, conversation_language
+from assistant.analysis import as_written
+from assistant.conversation import (
+    asked_kind,
+    context_questions,
+    conversation_language,
+    follow_up_question,
+    previous_answer,
+    resolve_relative_year,
+)
 from assistant.core import Assistant
+from assistant.corpus_questions import answer_corpus_question
+from assistant.document_facts import answer_document_fact
 from assistant.eval_cli import settings_for
 from assistant.extractive import ExtractiveAnswerer
 from assistant.metrics import contains_any
 from assistant.piaf import sample_questions
-from assistant.questions import question_type
 from assistant.questionset import EvalItem, QuestionSet, load_question_set
 from assistant.settings import Settings
 
@@ -62,15 +71,34 @@ def collect(
     for item in items:
         if item.tag("type") == "corpus":
             continue
+        # What Assistant.stream does before the answerer decides, step for step: the
+        # candidates fitted are the ones the live pipeline scores.
         history = list(item.history)
-        retrieval = assistant.retriever(index).retrieve(
-            item.question,
-            language=conversation_language(item.question, history),
-            k=assistant.settings.retrieval.passages,
-            previous=context_questions(item.question, history),
+        language = conversation_language(item.question, history)
+        earlier = context_questions(item.question, history)
+        reading = as_written(
+            resolve_relative_year(item.question, history), index.snapshot.written_forms
         )
+        retriever = assistant.retriever(index)
+        retrieval = retriever.retrieve(
+            reading, language=language, k=assistant.settings.retrieval.passages, previous=earlier
+        )
+        ranked = [
+            index.snapshot.by_id[i]
+            for i in dict.fromkeys(p.document.id for p in retrieval.passages)
+        ]
+        if answer_corpus_question(item.question, language, index.snapshot) or answer_document_fact(
+            reading, language, ranked, retrieval.concepts, index.snapshot, " ".join(earlier)
+        ):
+            continue  # answered without a score
+        kind = asked_kind(item.question, history)
         candidates = answerer.score(
-            item.question, kind=question_type(item.question), retrieval=retrieval, index=index
+            reading,
+            kind=kind,
+            retrieval=retrieval,
+            index=index,
+            asked=retriever.expand(follow_up_question(reading, history), language),
+            previous_answer=previous_answer(history) if earlier else "",
         )
         if answerer.use_reader:
             candidates = [c for c in candidates if c.reading is not None]
@@ -82,7 +110,7 @@ def collect(
             for c in candidates
         ]
         kept = {
-            id(c) for c in answerer.grounded(item.question, candidates, index, retrieval.concepts)
+            id(c) for c in answerer.grounded(reading, candidates, index, retrieval.concepts, kind)
         }
         grounded = [id(c) in kept for c in candidates]
         out.append(([c.features for c in candidates], labels, item.answerable, grounded))

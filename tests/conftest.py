@@ -20,7 +20,7 @@ import pytest
 from assistant.answers import Answer
 from assistant.core import Assistant
 from assistant.embeddings import Embedder
-from assistant.settings import ChromaSettings, Settings
+from assistant.settings import ChromaSettings, EmbeddingSettings, Settings
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = REPO / "sources"
@@ -35,10 +35,21 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
 
 
+MINILM = EmbeddingSettings(backend="sentence-transformers")
+
+
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    """The real default model; loaded once for the whole session."""
+    """The real default model (e5); loaded once for the whole session."""
     model = Embedder()
+    model.embed(["warm-up"])
+    return model
+
+
+@pytest.fixture(scope="session")
+def minilm() -> Embedder:
+    """The real all-MiniLM-L6-v2 (the sentence-transformers backend); loaded once."""
+    model = Embedder(MINILM)
     model.embed(["warm-up"])
     return model
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.analysis import accent_variants, fold, query_terms, terms
+from assistant.analysis import accent_variants, as_written, fold, query_terms, terms
 from assistant.core import Assistant
 from assistant.embeddings import Embedder
 from tests.conftest import answered, indexed
@@ -52,3 +52,10 @@ def test_a_question_typed_without_accents_gets_the_same_answer(
     accented = answered(assistant, question, fact)
     plain = answered(assistant, fold(question), fact)
     assert {c.quote for c in plain.citations} == {c.quote for c in accented.citations}
+
+
+def test_words_typed_in_lowercase_are_read_as_the_documents_write_them() -> None:
+    forms = {"roue": "Roue", "libre": "Libre", "ete": "été", "creee": "créée", "a": "à", "l": "L"}
+    typed = "quand l'asso roue libre a-t-elle ete creee ? Roue"
+    # Short and grammatical words stay as typed ("a" is not "à"), so do typed capitals.
+    assert as_written(typed, forms) == "quand l'asso Roue Libre a-t-elle ete créée ? Roue"

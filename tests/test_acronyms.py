@@ -194,6 +194,8 @@ def test_matches_in_a_question(
         ("Société Coopérative d'Intérêt", "La SCIC du Clain recrute.", True),
         ("Activité Ozon", "La CAE Ozon recrute.", True),
         ("Activité Ozon", "La CAE Nova recrute.", False),
+        ("CAEs", CASE15, True),  # an acronym's English plural is the acronym
+        ("PTCEs", CASE15, False),
     ],
 )
 def test_a_name_is_named_by_either_form(

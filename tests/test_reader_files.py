@@ -90,7 +90,7 @@ def test_the_shipped_calibration_reads_the_logit_beside_the_selectors_signals() 
     from assistant.calibration import FEATURES, Calibration
 
     calibration = Calibration.from_reader(Reader())
-    assert ("logit", *selector.FEATURES) == FEATURES
+    assert ("logit", *selector.FEATURES, "grounded") == FEATURES
     assert len(calibration.coefficients) == len(FEATURES)
     assert 0.0 < calibration.threshold < 1.0
     signals = [0.0] * len(selector.FEATURES)

@@ -10,15 +10,23 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from assistant.settings import DEFAULT_EMBEDDING_MODEL, Settings
+from assistant.settings import DEFAULT_EMBEDDING_MODEL, E5_ESS_MODEL, Settings
 
 
 def test_defaults() -> None:
     settings = Settings()
     assert settings.sources_dir == Path("sources") and settings.index_dir == Path("index")
-    assert settings.embedding.model == DEFAULT_EMBEDDING_MODEL
+    assert settings.embedding.backend == "e5" and settings.embedding.model == E5_ESS_MODEL
     assert settings.chroma.mode == "embedded"
     assert settings.llm == "extractive"
+
+
+def test_a_model_named_alone_is_a_sentence_transformers_model() -> None:
+    assert Settings(embedding={"model": "/models/other"}).embedding.backend == (  # type: ignore[arg-type]
+        "sentence-transformers"
+    )
+    minilm = Settings(embedding={"backend": "sentence-transformers"})  # type: ignore[arg-type]
+    assert minilm.embedding.model == DEFAULT_EMBEDDING_MODEL
 
 
 def test_environment_then_toml_then_defaults(

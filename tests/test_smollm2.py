@@ -68,7 +68,9 @@ def test_every_sentence_let_through_is_supported_by_its_citation(
 ) -> None:
     documents = smol.snapshot().by_id
     assert len(answers) >= 10
-    assert all(a.metadata.get("raw") is not None for a in answers)  # the model did run
+    # The model did run, except for bylines and date lines, which are quoted as they are.
+    generated = [a for a in answers if a.metadata.get("answered_by") != "document_facts"]
+    assert len(generated) >= 10 and all(a.metadata.get("raw") is not None for a in generated)
     for answer in answers:
         quotes = {c.n: c.quote for c in answer.citations}
         for c in answer.citations:

@@ -24,6 +24,21 @@ def test_an_faq_heading_is_a_question_and_heads_its_answer() -> None:
     assert sentences[0].endswith("?")
 
 
+def test_paragraphs_are_numbered_under_their_heading() -> None:
+    text = (
+        "# Quand la Maison est-elle ouverte ?\n"
+        "Du lundi au vendredi de 9 h à 17 h. Le jeudi jusqu'à 19 h.\n\n"
+        "Elle ferme en août.\n\n"
+        "## Où est-elle ?\n\n"
+        "Au 14 rue des Carmélites.\n"
+    )
+    _, roles, structure = _read(text)
+    assert roles[0] == "question"
+    # The first paragraph is 0 with or without a blank line after the heading.
+    assert structure.paragraph[1:3] == (0, 1)
+    assert structure.paragraph[-1] == 0 and structure.heading[-1] == 3
+
+
 def test_a_headline_without_closing_punctuation_is_a_heading() -> None:
     text = (
         "Châtellerault inaugure à son tour sa Maison de l'ESS\n\n"

@@ -14,12 +14,13 @@ Nothing here runs at import time; torch and tokenizers are imported inside the f
 
 from __future__ import annotations
 
+import contextlib
 import re
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -258,7 +259,8 @@ def bert_model(weights: E5Weights) -> BertModel:
         hidden_act="gelu",
         pad_token_id=c.pad,
     )
-    model = BertModel(config, add_pooling_layer=False)
+    with _no_init_weights():  # every weight is loaded below: random init cost 6 s
+        model = BertModel(config, add_pooling_layer=False)
     state: dict[str, Any] = {
         name: torch.from_numpy(np.ascontiguousarray(array))
         for name, array in bert_state(weights).items()
@@ -266,6 +268,16 @@ def bert_model(weights: E5Weights) -> BertModel:
     model.load_state_dict(state, strict=True)
     model.train(False)  # inference mode: no dropout
     return model
+
+
+def _no_init_weights() -> contextlib.AbstractContextManager[Any]:
+    """transformers' switch that skips random initialisation (its module moved between
+    releases; without it the model is only slower to build)."""
+    try:
+        from transformers.initialization import no_init_weights
+    except ImportError:
+        return contextlib.nullcontext()
+    return cast("contextlib.AbstractContextManager[Any]", no_init_weights())
 
 
 def token_rows(
