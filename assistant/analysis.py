@@ -130,10 +130,13 @@ def as_written(text: str, forms: Mapping[str, str]) -> str:
 
     def restore(match: re.Match[str]) -> str:
         word = match.group(0)
-        # Short and grammatical words stay as typed: "a" is not "à", nor "l'" "L'".
-        if not (word.isascii() and word.islower()) or len(word) < 4 or is_stop_word(word):
-            return word
-        return forms.get(word, word)
+        if not (word.isascii() and word.islower()) or len(word) < 3:
+            return word  # "a" is not "à", nor "l'" "L'"
+        form = forms.get(word, word)
+        if form.islower():
+            return form  # accents: "ete" -> "été", "cooperative" -> "coopérative"
+        # Capitals only for words that can be names: not "les" at a sentence's start.
+        return form if len(word) >= 4 and not is_stop_word(word) else word
 
     return _LETTERS.sub(restore, text)
 

@@ -256,6 +256,7 @@ class Assistant:
                 # evidence may use instead.
                 asked=retriever.expand(follow_up_question(reading, messages), language),
                 previous_answer=previous_answer(messages) if earlier else "",
+                unaccented=language == "fr" and question.isascii(),
             )
             answer.timings["selection"] = time.perf_counter() - selection_started
             return answer

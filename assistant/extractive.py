@@ -184,10 +184,12 @@ class ExtractiveAnswerer:
         index: ServingIndex,
         asked: str | None = None,
         previous_answer: str = "",
+        unaccented: bool = False,
     ) -> Answer:
         """Answer ``question``; ``asked`` is what the reader reads (the question with what a
         follow-up leaves out filled in); ``previous_answer``'s sentences are not repeated
-        unless they answer this question too."""
+        unless they answer this question too; ``unaccented``: a French question typed
+        without a single accent (see :func:`_agreed`)."""
         candidates = self.score(
             question, kind=kind, retrieval=retrieval, index=index, asked=asked,
             previous_answer=previous_answer,
@@ -200,7 +202,8 @@ class ExtractiveAnswerer:
         if section:
             return _compose(question, kind, language, section, confidence=section[0].score)
         usable = [c for c in grounded if c.score >= threshold]
-        if not usable and self.use_reader and grounded:
+        unsure = grounded and (grounded[0].language != language or unaccented)
+        if not usable and self.use_reader and unsure:
             usable = _agreed(grounded, _selector_fit(index).threshold)
         if not usable:
             return self.abstain(question, language, candidates)
@@ -680,9 +683,14 @@ def _prefer_windows(candidates: Sequence[Candidate]) -> None:
 def _agreed(grounded: Sequence[Candidate], selector_threshold: float) -> list[Candidate]:
     """The reader's best grounded candidate when the selector, on its own, also ranks it
     first and would answer with it (at or above its own threshold): two scorers that
-    agree on a candidate that passes every check. The reader, trained on French
-    questions, reads an English question over French evidence, or a question typed
-    without accents or capitals, with less confidence than its answer deserves."""
+    agree on a candidate that passes every check. Used where the reader reads text unlike
+    what it was trained on (French questions, written with their accents, over French
+    paragraphs): evidence in another language than the question ("How much did
+    Répar'Tout receive?" over a French table row), or a French question typed without a
+    single accent ("quand a-t-elle ete creee ?": one unaccented word drops its score
+    from 0.39 to 0.15). Measured on the development set
+    (evals/dev.jsonl): for every question alike it gave 9 more answers, 7 of them wrong;
+    for these only, one more answer, wrong, and no other change."""
     best = grounded[0]
     first = max(grounded, key=lambda c: c.selected)
     return [best] if first is best and best.selected >= selector_threshold else []

@@ -67,9 +67,17 @@ class Snapshot:
         form: ``"creee"`` -> ``"créée"``, ``"roue"`` -> ``"Roue"`` (in "Roue Libre"); the
         most frequent spelling when several fold alike, and only where it is not the
         folded form itself (computed once per generation)."""
-        counts: Counter[str] = Counter(
-            word for doc in self.documents for word in _WORD.findall(doc.text)
-        )
+        counts: Counter[str] = Counter()
+        for doc in self.documents:
+            for match in _WORD.finditer(doc.text):
+                word = match.group(0)
+                at = match.start()
+                before = doc.text[max(0, at - 12) : at].rstrip(" \t\u00a0«\"'(-#*")
+                if not before or before[-1] in "\n.!?…:;":
+                    # A sentence's or a line's first word is capitalised whatever it is:
+                    # it tells nothing of how the word is written ("Faut-il…").
+                    word = word[:1].lower() + word[1:]
+                counts[word] += 1
         forms: dict[str, str] = {}
         for word, _ in counts.most_common():
             forms.setdefault(fold(word), word)

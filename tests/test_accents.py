@@ -58,4 +58,17 @@ def test_words_typed_in_lowercase_are_read_as_the_documents_write_them() -> None
     forms = {"roue": "Roue", "libre": "Libre", "ete": "été", "creee": "créée", "a": "à", "l": "L"}
     typed = "quand l'asso roue libre a-t-elle ete creee ? Roue"
     # Short and grammatical words stay as typed ("a" is not "à"), so do typed capitals.
-    assert as_written(typed, forms) == "quand l'asso Roue Libre a-t-elle ete créée ? Roue"
+    assert as_written(typed, forms) == "quand l'asso Roue Libre a-t-elle été créée ? Roue"
+    assert as_written("les roue", {"les": "Les", "roue": "Roue"}) == "les Roue"
+
+
+def test_capitals_count_only_inside_sentences() -> None:
+    from assistant.documents import Document, SourceMeta
+    from assistant.snapshot import Snapshot
+
+    text = (
+        "# Faut-il s'inscrire ?\n\nFaut-il payer ? Il faut venir chez Roue Libre. Roue Libre livre."
+    )
+    doc = Document(SourceMeta(id="d", file="d.md", title="D"), text, sha256="0")
+    forms = Snapshot("g", {}, [doc], {}).written_forms
+    assert forms.get("roue") == "Roue" and "faut" not in forms  # "Faut-il" opens sentences
