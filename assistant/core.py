@@ -8,6 +8,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Generator, Iterator, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -232,53 +233,32 @@ class Assistant:
             yield from _pieces(corpus_answer.text)
             yield corpus_answer
             return
-        earlier = context_questions(question, messages)
-        # "And the year before?": searched and checked as the year it means; words typed
-        # without capitals or accents as the documents write them ("roue libre").
-        reading = as_written(
-            resolve_relative_year(question, messages), index.snapshot.written_forms
-        )
-        retriever = self.retriever(index)
-        retrieval = retriever.retrieve(
-            reading, language=language, k=self.settings.retrieval.passages, previous=earlier
-        )
+        turn = self.turn(question, messages, language, index)
+        retrieval = turn.retrieval
 
         def extractive() -> Answer:
             selection_started = time.perf_counter()
             answer = self.answerer.answer(
-                reading,
-                kind=asked_kind(question, messages),
+                turn.reading,
+                kind=turn.kind,
                 language=language,
                 retrieval=retrieval,
                 index=index,
-                # The reader reads the question with what a follow-up leaves out filled in,
-                # and the other forms of its terms (translations, acronyms) that the
-                # evidence may use instead.
-                asked=retriever.expand(follow_up_question(reading, messages), language),
-                previous_answer=previous_answer(messages) if earlier else "",
-                unaccented=language == "fr" and question.isascii(),
+                asked=turn.asked,
+                previous_answer=turn.previous_answer,
+                unaccented=turn.unaccented,
             )
             answer.timings["selection"] = time.perf_counter() - selection_started
             return answer
 
         # "Qui a écrit l'article… ?", "When was the page last updated?": the document's
         # byline or date line, whatever the backend.
-        fact = answer_document_fact(
-            reading,
-            language,
-            [
-                index.snapshot.by_id[i]
-                for i in dict.fromkeys(p.document.id for p in retrieval.passages)
-            ],
-            retrieval.concepts,
-            index.snapshot,
-            context=" ".join(earlier),
-        )
+        fact = turn.document_fact(index.snapshot)
         if fact is not None:
             answer = fact
             yield from _pieces(answer.text)
         elif backend.generative:
-            asked = standalone_question(question, messages) if earlier else question
+            asked = standalone_question(question, messages) if turn.earlier else question
             answer = yield from self._generate(
                 backend, asked, language, retrieval, index, extractive
             )
@@ -297,9 +277,39 @@ class Assistant:
         answer.metadata["ranked_sources"] = list(
             dict.fromkeys(p.document.id for p in retrieval.passages)
         )
-        if earlier:
+        if turn.earlier:
             answer.metadata["standalone_question"] = standalone_question(question, messages)
         yield answer
+
+    def turn(
+        self, question: str, messages: Sequence[Message], language: str, index: ServingIndex
+    ) -> Turn:
+        """``question`` as the extractive pipeline reads it, retrieval done: what
+        :meth:`stream` hands the answerer, and what ``evals/calibrate_reader.py`` fits on
+        (so the candidates fitted are the ones answered from)."""
+        earlier = context_questions(question, messages)
+        # "And the year before?": searched and checked as the year it means; words typed
+        # without capitals or accents as the documents write them ("roue libre").
+        reading = as_written(
+            resolve_relative_year(question, messages), index.snapshot.written_forms
+        )
+        retriever = self.retriever(index)
+        retrieval = retriever.retrieve(
+            reading, language=language, k=self.settings.retrieval.passages, previous=earlier
+        )
+        return Turn(
+            question=question,
+            language=language,
+            earlier=earlier,
+            reading=reading,
+            retrieval=retrieval,
+            kind=asked_kind(question, messages),
+            # The reader reads the question with what a follow-up leaves out filled in,
+            # and the other forms of its terms (translations, acronyms) that the evidence
+            # may use instead.
+            asked=retriever.expand(follow_up_question(reading, messages), language),
+            previous_answer=previous_answer(messages) if earlier else "",
+        )
 
     def _generate(
         self,
@@ -353,6 +363,45 @@ class Assistant:
         from assistant.lc import AssistantRetriever
 
         return AssistantRetriever(assistant=self, k=k)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question as the extractive pipeline reads it (:meth:`Assistant.turn`).
+
+    ``reading``: the question with relative years resolved and words written as the
+    documents write them; ``earlier``: the questions it leans on (empty when it stands
+    alone); ``kind``: what it asks for (a follow-up's may come from the one before);
+    ``asked``: what the reader reads; ``previous_answer``: the answer a follow-up must
+    not repeat.
+    """
+
+    question: str
+    language: str
+    earlier: list[str]
+    reading: str
+    retrieval: Retrieval
+    kind: str
+    asked: str
+    previous_answer: str
+
+    @property
+    def unaccented(self) -> bool:
+        """A French question typed without a single accent (the reader reads it worse)."""
+        return self.language == "fr" and self.question.isascii()
+
+    def document_fact(self, snapshot: Snapshot) -> Answer | None:
+        """The byline or date line that answers, for a question about a document itself
+        (:func:`assistant.document_facts.answer_document_fact`); None otherwise."""
+        ranked = dict.fromkeys(p.document.id for p in self.retrieval.passages)
+        return answer_document_fact(
+            self.reading,
+            self.language,
+            [snapshot.by_id[doc_id] for doc_id in ranked],
+            self.retrieval.concepts,
+            snapshot,
+            context=" ".join(self.earlier),
+        )
 
 
 def translations(answer: Answer, snapshot: Snapshot) -> dict[str, str]:

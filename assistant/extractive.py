@@ -402,7 +402,7 @@ class ExtractiveAnswerer:
                     if structure.roles[position - 1] not in _NEVER_ANSWERS:
                         candidate.before = before
                 out.append(candidate)
-                if role == "prose" and not candidate.items:
+                if _windowed(candidate):
                     out.extend(_clause_candidates(candidate))
         return out
 

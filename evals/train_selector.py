@@ -27,18 +27,9 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from assistant import selector
-from assistant.analysis import as_written
-from assistant.conversation import (
-    asked_kind,
-    context_questions,
-    conversation_language,
-    follow_up_question,
-    previous_answer,
-    resolve_relative_year,
-)
+from assistant.conversation import conversation_language
 from assistant.core import Assistant
 from assistant.corpus_questions import answer_corpus_question
-from assistant.document_facts import answer_document_fact
 from assistant.eval_cli import settings_for
 from assistant.extractive import ExtractiveAnswerer
 from assistant.metrics import contains_any
@@ -71,34 +62,22 @@ def collect(
     for item in items:
         if item.tag("type") == "corpus":
             continue
-        # What Assistant.stream does before the answerer decides, step for step: the
-        # candidates fitted are the ones the live pipeline scores.
         history = list(item.history)
         language = conversation_language(item.question, history)
-        earlier = context_questions(item.question, history)
-        reading = as_written(
-            resolve_relative_year(item.question, history), index.snapshot.written_forms
-        )
-        retriever = assistant.retriever(index)
-        retrieval = retriever.retrieve(
-            reading, language=language, k=assistant.settings.retrieval.passages, previous=earlier
-        )
-        ranked = [
-            index.snapshot.by_id[i]
-            for i in dict.fromkeys(p.document.id for p in retrieval.passages)
-        ]
-        if answer_corpus_question(item.question, language, index.snapshot) or answer_document_fact(
-            reading, language, ranked, retrieval.concepts, index.snapshot, " ".join(earlier)
-        ):
+        if answer_corpus_question(item.question, language, index.snapshot):
             continue  # answered without a score
-        kind = asked_kind(item.question, history)
+        # The turn Assistant.stream answers from: the candidates fitted are the ones the
+        # live pipeline scores.
+        turn = assistant.turn(item.question, history, language, index)
+        if turn.document_fact(index.snapshot):
+            continue
         candidates = answerer.score(
-            reading,
-            kind=kind,
-            retrieval=retrieval,
+            turn.reading,
+            kind=turn.kind,
+            retrieval=turn.retrieval,
             index=index,
-            asked=retriever.expand(follow_up_question(reading, history), language),
-            previous_answer=previous_answer(history) if earlier else "",
+            asked=turn.asked,
+            previous_answer=turn.previous_answer,
         )
         if answerer.use_reader:
             candidates = [c for c in candidates if c.reading is not None]
@@ -110,7 +89,10 @@ def collect(
             for c in candidates
         ]
         kept = {
-            id(c) for c in answerer.grounded(reading, candidates, index, retrieval.concepts, kind)
+            id(c)
+            for c in answerer.grounded(
+                turn.reading, candidates, index, turn.retrieval.concepts, turn.kind
+            )
         }
         grounded = [id(c) in kept for c in candidates]
         out.append(([c.features for c in candidates], labels, item.answerable, grounded))

@@ -211,6 +211,15 @@ def indexed(sources: Path, root: Path, embedder: Embedder) -> Assistant:
     return built
 
 
+def indexed_copy(
+    folder: Path, tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+) -> Assistant:
+    """An assistant over a copy of the document ``folder`` (tests/data/...), indexed."""
+    root = tmp_path_factory.mktemp(folder.name)
+    shutil.copytree(folder, root / "sources")
+    return indexed(root / "sources", root, embedder)
+
+
 def answered(assistant: Assistant, question: str, fact: str, **kwargs: Any) -> Answer:
     """Ask ``question``; assert it is answered, with ``fact`` in the text and every quote
     verbatim at its offsets. Returns the answer for further checks."""

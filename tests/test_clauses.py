@@ -6,7 +6,6 @@ our own (tests/data/clauses/): a long sentence is also read as runs of its claus
 from __future__ import annotations
 
 import itertools
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from assistant import Assistant
 from assistant.embeddings import Embedder
 from assistant.extractive import clause_cuts, clause_windows
-from tests.conftest import answered, indexed
+from tests.conftest import answered, indexed_copy
 
 CLAUSES = Path(__file__).parent / "data" / "clauses"
 LONG = (CLAUSES / "panorama-vienne.txt").read_text(encoding="utf-8").split("\n\n")[1]
@@ -44,9 +43,7 @@ def test_clauses_are_cut_outside_brackets_and_quotes() -> None:
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Assistant:
-    root = tmp_path_factory.mktemp("clauses")
-    shutil.copytree(CLAUSES, root / "sources")
-    return indexed(root / "sources", root, embedder)
+    return indexed_copy(CLAUSES, tmp_path_factory, embedder)
 
 
 @pytest.mark.slow

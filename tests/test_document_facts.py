@@ -4,7 +4,6 @@ a document the sources do not hold is not answered by another's byline."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from assistant import Assistant
 from assistant.document_facts import fact_asked, find_fact
 from assistant.documents import Document, SourceMeta
 from assistant.embeddings import Embedder
-from tests.conftest import answered, indexed
+from tests.conftest import answered, indexed_copy
 
 FACTS = Path(__file__).parent / "data" / "facts"
 
@@ -58,9 +57,7 @@ def test_fact_lines_are_found_by_their_form_and_long_sentences_are_not_one() -> 
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Assistant:
-    root = tmp_path_factory.mktemp("facts")
-    shutil.copytree(FACTS, root / "sources")
-    return indexed(root / "sources", root, embedder)
+    return indexed_copy(FACTS, tmp_path_factory, embedder)
 
 
 @pytest.mark.slow

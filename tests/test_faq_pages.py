@@ -4,14 +4,13 @@ asks is answered by the paragraph or list under it, whole and in order, on pages
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from assistant import Assistant
 from assistant.embeddings import Embedder
-from tests.conftest import answered, indexed
+from tests.conftest import answered, indexed_copy
 
 pytestmark = pytest.mark.slow
 PAGES = Path(__file__).parent / "data" / "faq-pages"
@@ -19,9 +18,7 @@ PAGES = Path(__file__).parent / "data" / "faq-pages"
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Assistant:
-    root = tmp_path_factory.mktemp("faq-pages")
-    shutil.copytree(PAGES, root / "sources")
-    return indexed(root / "sources", root, embedder)
+    return indexed_copy(PAGES, tmp_path_factory, embedder)
 
 
 def test_the_paragraph_under_the_heading_is_the_answer_whole(assistant: Assistant) -> None:
