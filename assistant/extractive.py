@@ -581,12 +581,37 @@ def _grounded(
         return True
     snapshot = index.snapshot
     doc_id = candidate.passage.document.id
-    texts = [snapshot.folded_text(doc_id)]
-    if doc_id in snapshot.twins:
-        texts.append(snapshot.folded_text(snapshot.twins[doc_id]))
     # "SCIC" is named by a text that spells it out, and the reverse (assistant.acronyms).
     mentioned = snapshot.acronyms.mentioned
-    return all(any(mentioned(name, text) for text in texts) for name in names)
+    whole = snapshot.folded_text(doc_id)
+    near = _surroundings(candidate, whole)
+    twin = snapshot.twins.get(doc_id)
+    for name in names:
+        if mentioned(name, near):
+            continue
+        if mentioned(name, whole):
+            # Named only further on: a sentence about another of the article's places
+            # ("environ 50 personnes employées" is about Les Usines; Cobalt is first
+            # named six paragraphs on) is not about it.
+            return False
+        # A translation may write the name otherwise ("Les Usines", "The factories"):
+        # the original names it somewhere.
+        if twin is None or not mentioned(name, snapshot.folded_text(twin)):
+            return False
+    return True
+
+
+def _surroundings(candidate: Candidate, folded: str) -> str:
+    """Where a sentence's subject is named when the sentence says "elle" or nothing,
+    folded: the document up to the end of the sentence's line (a pronoun refers back, not
+    forward), its heading, its document's title, and what it quotes (a list's items).
+    ``folded``: the whole document folded (sliced when folding kept its length)."""
+    text = candidate.passage.document.text
+    end = text.find("\n", candidate.end)
+    end = len(text) if end < 0 else end
+    upto = folded[:end] if len(folded) == len(text) else fold(text[:end])
+    meta = candidate.passage.document.meta
+    return "\n".join([fold(f"{meta.title}\n{candidate.heading}"), upto, fold(candidate.quoted())])
 
 
 _RECORDS = frozenset({"row", "item"})
@@ -601,14 +626,19 @@ def _records_naming(
     the document-wide check of :func:`_grounded`: its sentences say "elle" for the subject
     named once."""
     mentioned = index.snapshot.acronyms.mentioned
+    records = [c for c in candidates if c.role in _RECORDS]
+    named = {id(c): {n for n in names if mentioned(n, fold(c.text))} for c in records}
+    # Per document, the names some record holds: a name no record holds (the title's
+    # "Grand Poitiers", a word read as a name) does not stop the rows from telling apart.
+    wanted: dict[str, set[str]] = {}
+    for c in records:
+        wanted.setdefault(c.doc_id, set()).update(named[id(c)])
 
-    def names_all(c: Candidate) -> bool:
-        return all(mentioned(name, fold(c.text)) for name in names)
+    def about(c: Candidate) -> bool:
+        return c.role not in _RECORDS or not wanted[c.doc_id] or named[id(c)] == wanted[c.doc_id]
 
-    naming = {c.doc_id for c in candidates if c.role in _RECORDS and names_all(c)}
-    return [
-        c for c in candidates if c.role not in _RECORDS or c.doc_id not in naming or names_all(c)
-    ]
+    naming = {c.doc_id for c in records if wanted[c.doc_id] and about(c)}
+    return [c for c in candidates if c.doc_id not in naming or about(c)]
 
 
 def _same_content(a: Candidate, b: Candidate) -> bool:

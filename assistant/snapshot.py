@@ -73,9 +73,10 @@ class Snapshot:
                 word = match.group(0)
                 at = match.start()
                 before = doc.text[max(0, at - 12) : at].rstrip(" \t\u00a0«\"'(-#*")
-                if not before or before[-1] in "\n.!?…:;":
-                    # A sentence's or a line's first word is capitalised whatever it is:
-                    # it tells nothing of how the word is written ("Faut-il…").
+                if not before or before[-1] in "\n.!?…:;|":
+                    # A sentence's, a line's or a table cell's first word is capitalised
+                    # whatever it is: it tells nothing of how the word is written
+                    # ("Faut-il…", a column "Subvention" is not a name).
                     word = word[:1].lower() + word[1:]
                 counts[word] += 1
         forms: dict[str, str] = {}

@@ -72,3 +72,16 @@ def test_capitals_count_only_inside_sentences() -> None:
     doc = Document(SourceMeta(id="d", file="d.md", title="D"), text, sha256="0")
     forms = Snapshot("g", {}, [doc], {}).written_forms
     assert forms.get("roue") == "Roue" and "faut" not in forms  # "Faut-il" opens sentences
+
+
+def test_a_table_cell_opens_like_a_sentence() -> None:
+    # A header cell is capitalised whatever it holds: "Quelle subvention a reçu X ?" must
+    # not read "Subvention" as a name the evidence has to mention (field case 08).
+    from assistant.documents import Document, SourceMeta
+    from assistant.snapshot import Snapshot
+
+    text = "Structure | Commune | Subvention\nVélo Solidaire | Poitiers | 12 000 €"
+    doc = Document(SourceMeta(id="d", file="d.docx", title="D"), text, sha256="0")
+    forms = Snapshot("g", {}, [doc], {}).written_forms
+    assert "subvention" not in forms and "commune" not in forms
+    assert forms.get("solidaire") == "Solidaire"  # mid-cell capitals still count

@@ -110,6 +110,18 @@ def test_questions_the_sources_do_not_answer_are_declined(
     assert answer.language == ("en" if question.startswith("Who") else "fr")
 
 
+# A sentence about one place of an article is not about a place the article names only
+# further on: "environ 35 personnes employées" is La Laiterie's count, not Le Grenier's.
+def test_a_count_is_about_the_place_named_before_it(assistant: Assistant) -> None:
+    answered(assistant, "Combien de personnes travaillent à La Laiterie ?", "35 personnes")
+    for question in (
+        "Combien de salariés travaillent au Grenier ?",
+        "How many people work at Le Grenier?",
+    ):
+        answer = assistant.ask(question)
+        assert answer.abstained, f"{question!r} got {answer.text!r}"
+
+
 # 4. A list answer quotes every item, in order.
 def test_a_markdown_list_is_quoted_whole(assistant: Assistant) -> None:
     names = [
@@ -153,6 +165,23 @@ def test_an_english_question_gets_the_french_sentence(assistant: Assistant) -> N
 def test_a_table_question_quotes_its_own_row(assistant: Assistant, question: str) -> None:
     answer = answered(assistant, question, "7 500 €")
     assert "11 000 €" not in answer.text and "13 000 €" not in answer.text
+
+
+# Every row answers for itself, and no other row is quoted beside it: the column
+# "Subvention", capitalised as a header cell, is not a name the question asks about
+# (field case 08: "Quelle subvention a reçu Coop'Habitat ?" quoted another row first).
+_AMOUNTS = {
+    "Vélo Partagé": "11 000 €",
+    "La Clé des Champs": "13 000 €",
+    "Habitat Commun": "4 000 €",
+}
+
+
+@pytest.mark.parametrize("structure", sorted(_AMOUNTS))
+def test_each_row_answers_for_its_own_structure(assistant: Assistant, structure: str) -> None:
+    answer = answered(assistant, f"Quelle subvention a reçu {structure} ?", _AMOUNTS[structure])
+    others = [amount for name, amount in _AMOUNTS.items() if name != structure]
+    assert not any(amount in answer.text for amount in [*others, "7 500 €"]), answer.text
 
 
 # 10. A follow-up answers the new question, not the previous answer again.
