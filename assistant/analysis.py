@@ -120,13 +120,14 @@ def accent_variants(token: str) -> list[str]:
     return []
 
 
-def as_written(text: str, forms: Mapping[str, str]) -> str:
+def as_written(text: str, forms: Mapping[str, str], language: str = "fr") -> str:
     """``text`` with each word typed in lowercase without accents spelled as the documents
     write it (``forms``: folded word -> spelling, from
     :attr:`assistant.snapshot.Snapshot.written_forms`): "quand roue libre a-t-elle ete
     creee ?" -> "quand Roue Libre a-t-elle été créée ?". Words typed with a capital or an
     accent are left as typed. Names are told by their capitals and the reader learnt
-    French as it is written: typed fast, a question loses both."""
+    French as it is written: typed fast, a question loses both. Accents are restored in a
+    French question only (``language``): English "the" is not French "thé"."""
 
     def restore(match: re.Match[str]) -> str:
         word = match.group(0)
@@ -134,7 +135,8 @@ def as_written(text: str, forms: Mapping[str, str]) -> str:
             return word  # "a" is not "à", nor "l'" "L'"
         form = forms.get(word, word)
         if form.islower():
-            return form  # accents: "ete" -> "été", "cooperative" -> "coopérative"
+            # Accents: "ete" -> "été", "cooperative" -> "coopérative".
+            return form if language == "fr" else word
         # Capitals only for words that can be names: not "les" at a sentence's start.
         return form if len(word) >= 4 and not is_stop_word(word) else word
 

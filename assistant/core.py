@@ -103,6 +103,8 @@ class Assistant:
             use_reader=use_reader,
             reader=shared_reader(precision=retrieval.reader_precision),
             shortlist=retrieval.read_candidates,
+            read_first=retrieval.read_first,
+            sure=retrieval.read_sure,
         )
 
     @cached_property
@@ -291,7 +293,7 @@ class Assistant:
         # "And the year before?": searched and checked as the year it means; words typed
         # without capitals or accents as the documents write them ("roue libre").
         reading = as_written(
-            resolve_relative_year(question, messages), index.snapshot.written_forms
+            resolve_relative_year(question, messages), index.snapshot.written_forms, language
         )
         retriever = self.retriever(index)
         retrieval = retriever.retrieve(

@@ -65,7 +65,10 @@ _NEVER_ANSWERS = frozenset({"question", "heading", "header"})
 # Candidates the reader reads, the selector's best first: reading costs ~25 ms a candidate
 # on 2 cores, and the selector's first eight hold a right candidate for 157 of the 169
 # answerable questions of evals/poitiers.jsonl that have one among all (116 at first).
-READ_SHORTLIST = 8
+READ_SHORTLIST = 6
+# A calibrated probability this high among the first candidates read ends the reading: see
+# ExtractiveAnswerer.score and README, Performance (measured on the development set).
+READ_SURE = 0.4
 # Long sentences are cut to the clause holding the answer; below this they stay whole.
 _LONG_SENTENCE_WORDS = 35
 _MIN_CLAUSE_WORDS = 8
@@ -147,6 +150,8 @@ class ExtractiveAnswerer:
         use_reader: bool | None = None,
         passages: int | None = None,
         shortlist: int = READ_SHORTLIST,
+        read_first: int | None = None,
+        sure: float = READ_SURE,
         max_answers: int | None = None,
         margin: float | None = None,
     ) -> None:
@@ -156,6 +161,8 @@ class ExtractiveAnswerer:
         self.use_reader = reader is not None if use_reader is None else use_reader
         self.passages = passages or 10
         self.shortlist = shortlist
+        self.read_first = shortlist if read_first is None else min(read_first, shortlist)
+        self.sure = sure
         self.max_answers = max_answers or (2 if self.use_reader else 3)
         self.margin = margin if margin is not None else (0.15 if self.use_reader else 0.06)
 
@@ -236,20 +243,33 @@ class ExtractiveAnswerer:
         self._select_scores(question, kind, candidates, retrieval, index)
         candidates.sort(key=lambda c: c.score, reverse=True)
         short, rest = candidates[: self.shortlist], candidates[self.shortlist :]
-        readings = self.reader.read(asked or question, [c.reader_input() for c in short])
         checked = self._checked(question, kind, short, retrieval, index)
-        for candidate, reading in zip(short, readings, strict=True):
+        read = self._read(asked or question, short[: self.read_first], checked)
+        if any(c.score >= self.sure and checked(c) >= 0 for c in read):
+            # The selector's first few hold a sure answer that passes the checks: the
+            # rest, ranked lower by the selector, are not read (each read costs ~25 ms).
+            short, rest = read, short[len(read) :] + rest
+        else:
+            read += self._read(asked or question, short[len(read) :], checked)
+        _penalise_repeats(short, previous_answer)
+        _prefer_windows(short)
+        for candidate in rest:
+            candidate.score = 0.0
+        return sorted(short, key=lambda c: c.score, reverse=True) + rest
+
+    def _read(
+        self, question: str, candidates: list[Candidate], checked: Callable[[Candidate], float]
+    ) -> list[Candidate]:
+        """Read ``candidates`` and set their calibrated scores; returns them."""
+        readings = self.reader.read(question, [c.reader_input() for c in candidates])
+        for candidate, reading in zip(candidates, readings, strict=True):
             candidate.reading = reading
             candidate.selected = candidate.score
             candidate.features = self.calibration.features(
                 logit=reading.logit, signals=candidate.features, grounded=checked(candidate)
             )
             candidate.score = self.calibration.probability(candidate.features)
-        _penalise_repeats(short, previous_answer)
-        _prefer_windows(short)
-        for candidate in rest:
-            candidate.score = 0.0
-        return sorted(short, key=lambda c: c.score, reverse=True) + rest
+        return candidates
 
     def _checked(
         self,
@@ -339,7 +359,8 @@ class ExtractiveAnswerer:
         if kind in _NUMBER_KINDS:
             # "Quel budget… en 2023 ?" is not answered by 2023's laureates: a count or an
             # amount is a number (digits or words), and no model score stands in for one.
-            kept = [c for c in kept if evidence_match(kind, c.quoted())]
+            of_things = bool(counted_noun(question))
+            kept = [c for c in kept if evidence_match(kind, c.quoted(), of_things=of_things)]
         counted = _counted_concept(question, concepts) if kind == "how_many" else None
         if counted is not None:
             # "How many volunteers?": when some sentence counts volunteers, the sentences
@@ -584,16 +605,23 @@ def _grounded(
     # "SCIC" is named by a text that spells it out, and the reverse (assistant.acronyms).
     mentioned = snapshot.acronyms.mentioned
     whole = snapshot.folded_text(doc_id)
-    near = _surroundings(candidate, whole)
+    text = candidate.passage.document.text
+    line_end = text.find("\n", candidate.end)
+    line_end = len(text) if line_end < 0 else line_end
+    meta = candidate.passage.document.meta
+    own = fold(f"{meta.title}\n{candidate.heading}\n{candidate.quoted()}")
     twin = snapshot.twins.get(doc_id)
     for name in names:
-        if mentioned(name, near):
+        if mentioned(name, own):
             continue
         if mentioned(name, whole):
-            # Named only further on: a sentence about another of the article's places
-            # ("environ 50 personnes employées" is about Les Usines; Cobalt is first
-            # named six paragraphs on) is not about it.
-            return False
+            # Named, but is it before the sentence's line ends? A pronoun refers back, not
+            # forward: a sentence about another of the article's places ("environ 50
+            # personnes employées" is about Les Usines; Cobalt is first named six
+            # paragraphs on) is not about it.
+            if not _named_before(name, whole, text, line_end, mentioned):
+                return False
+            continue
         # A translation may write the name otherwise ("Les Usines", "The factories"):
         # the original names it somewhere.
         if twin is None or not mentioned(name, snapshot.folded_text(twin)):
@@ -601,17 +629,18 @@ def _grounded(
     return True
 
 
-def _surroundings(candidate: Candidate, folded: str) -> str:
-    """Where a sentence's subject is named when the sentence says "elle" or nothing,
-    folded: the document up to the end of the sentence's line (a pronoun refers back, not
-    forward), its heading, its document's title, and what it quotes (a list's items).
-    ``folded``: the whole document folded (sliced when folding kept its length)."""
-    text = candidate.passage.document.text
-    end = text.find("\n", candidate.end)
-    end = len(text) if end < 0 else end
-    upto = folded[:end] if len(folded) == len(text) else fold(text[:end])
-    meta = candidate.passage.document.meta
-    return "\n".join([fold(f"{meta.title}\n{candidate.heading}"), upto, fold(candidate.quoted())])
+def _named_before(
+    name: str, folded: str, text: str, end: int, mentioned: Callable[[str, str], bool]
+) -> bool:
+    """Whether the document (``text``, and ``folded`` its folded form) names ``name``
+    before offset ``end``. The written form is looked up first (cheap); acronym forms
+    by ``mentioned`` over the folded prefix."""
+    same_length = len(folded) == len(text)
+    at = folded.find(fold(name))
+    if 0 <= at < end and same_length:
+        return True
+    prefix = folded[:end] if same_length else fold(text[:end])
+    return mentioned(name, prefix)
 
 
 _RECORDS = frozenset({"row", "item"})

@@ -162,8 +162,11 @@ _OFFICES = re.compile(
 )
 
 
-def evidence_match(question_kind: str, sentence: str) -> float:
-    """1.0 when ``sentence`` holds the kind of information asked for, else 0.0."""
+def evidence_match(question_kind: str, sentence: str, *, of_things: bool = False) -> float:
+    """1.0 when ``sentence`` holds the kind of information asked for, else 0.0.
+    ``of_things``: a ``how_many`` question that names what it counts ("Dans combien de
+    SCIC… ?"), which a share or a sum of money does not answer; "C'est combien pour
+    adhérer ?" is answered by one."""
     if question_kind == "who":
         folded = fold(sentence)
         names = _PROPER_NOUN.findall(sentence)
@@ -173,7 +176,18 @@ def evidence_match(question_kind: str, sentence: str) -> float:
     pattern = _EVIDENCE.get(question_kind)
     if pattern is None:
         return 0.0
-    return 1.0 if pattern.search(fold(sentence)) else 0.0
+    folded = fold(sentence)
+    if question_kind == "how_many" and of_things:
+        # "Dans combien de SCIC… ?" is not answered by "dans la limite de 50 % du
+        # capital": a share or a sum of money is not a count of things.
+        folded = _NOT_A_COUNT.sub(" ", folded)
+    return 1.0 if pattern.search(folded) else 0.0
+
+
+_NOT_A_COUNT = re.compile(
+    r"\d[\d\s.,]*\s?(?:%|€|m€|k€|euros?\b|pour ?cent\b|percent\b)"
+    rf"|\b(?:(?:{_NUMBER_WORDS}|et|un|une|one)[\s-]+)+(?:pour ?cent|percent)\b"
+)
 
 
 def is_follow_up(question: str, content_terms: Sequence[str]) -> bool:

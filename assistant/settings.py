@@ -178,12 +178,27 @@ class RetrievalSettings(_Section):
         "'How an answer is chosen').",
     )
     read_candidates: int = Field(
-        8,
+        6,
         ge=1,
         le=64,
-        description="Candidates the reader reads, the selector's best first: each costs "
-        "about 30 ms on 2 cores (bfloat16); fewer is faster and finds the answer less often "
-        "(README, Performance).",
+        description="Candidates the reader reads at most, the selector's best first: each "
+        "costs about 25 ms on 2 cores (bfloat16); fewer is faster and finds the answer less "
+        "often (README, Performance; on the development set 6 and 8 gave the same answers).",
+    )
+    read_first: int = Field(
+        3,
+        ge=1,
+        le=64,
+        description="Candidates read first: when one of them reaches `read_sure` and passes "
+        "the explicit checks, the rest of the `read_candidates` are not read (the median "
+        "question costs this many reads instead of all; README, Performance).",
+    )
+    read_sure: float = Field(
+        0.4,
+        ge=0.0,
+        le=1.0,
+        description="Calibrated probability at which a candidate read first ends the "
+        "reading (1.0: always read all `read_candidates`).",
     )
     reader_precision: Literal["auto", "float32", "bfloat16"] = Field(
         "auto",

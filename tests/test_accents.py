@@ -60,6 +60,9 @@ def test_words_typed_in_lowercase_are_read_as_the_documents_write_them() -> None
     # Short and grammatical words stay as typed ("a" is not "à"), so do typed capitals.
     assert as_written(typed, forms) == "quand l'asso Roue Libre a-t-elle été créée ? Roue"
     assert as_written("les roue", {"les": "Les", "roue": "Roue"}) == "les Roue"
+    # An English question gets the documents' capitals, never French accents.
+    english = as_written("when does the roue open?", {"the": "thé", "roue": "Roue"}, "en")
+    assert english == "when does the Roue open?"
 
 
 def test_capitals_count_only_inside_sentences() -> None:

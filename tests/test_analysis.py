@@ -66,6 +66,28 @@ def test_a_count_question_says_what_it_counts(question: str, noun: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("sentence", "counts"),
+    [
+        ("Depuis 2016, elle est associée de 6 sociétés coopératives.", True),
+        ("Elle emploie onze salariés pour un budget de 40 000 euros.", True),
+        # A share or a sum of money is not a count of things (FAQ: "Dans combien de
+        # SCIC… ?" was answered "dans la limite de 50 % du capital").
+        ("dans la limite de 50 % du capital comme le permet la loi", False),
+        ("Le fonds prête jusqu'à 30 000 €.", False),
+        ("Les femmes en sont quarante pour cent.", False),
+        ("Il en existe cent cinquante en France.", True),
+        ("Soit 12 pour cent du total.", False),
+    ],
+)
+def test_a_count_is_a_number_of_things(sentence: str, counts: bool) -> None:
+    from assistant.questions import evidence_match
+
+    assert evidence_match("how_many", sentence, of_things=True) == (1.0 if counts else 0.0)
+    # "C'est combien pour adhérer ?" names nothing it counts: a price answers it.
+    assert evidence_match("how_many", sentence) == 1.0
+
+
+@pytest.mark.parametrize(
     ("question", "office"),
     [
         ("Qui est le maire de Poitiers ?", "maire"),

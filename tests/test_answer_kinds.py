@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -228,3 +229,25 @@ def test_a_fact_buried_in_a_long_sentence_is_quoted_with_its_clause(
     assert citation.answer_start is not None and citation.answer_end is not None
     document = assistant.snapshot().by_id[citation.source_id]
     assert document.text[citation.answer_start : citation.answer_end] == "640 tonnes"
+
+
+# Speed: the selector's first candidates are read first, and a sure answer among them
+# that passes the checks ends the reading; otherwise every candidate of the shortlist is.
+def test_a_sure_first_reading_ends_the_reading(assistant: Assistant) -> None:
+    from assistant.extractive import ExtractiveAnswerer
+
+    index = assistant.serving()
+    turn = assistant.turn("Combien de personnes travaillent à La Laiterie ?", [], "fr", index)
+
+    def score(sure: float) -> list[Any]:
+        answerer = ExtractiveAnswerer(
+            use_reader=True, reader=assistant.answerer.reader, read_first=2, sure=sure
+        )
+        return answerer.score(
+            turn.reading, kind=turn.kind, retrieval=turn.retrieval, index=index, asked=turn.asked
+        )
+
+    everything, early = score(1.0), score(0.0)
+    assert sum(c.reading is not None for c in everything) == min(6, len(everything))
+    assert sum(c.reading is not None for c in early) == 2
+    assert "35 personnes" in everything[0].text and early[0].text == everything[0].text
