@@ -45,7 +45,9 @@ from assistant.numbers import numbers, stated_numbers
 from assistant.phrases import LEADS, LIST_GOES_ON, NOT_FOUND, say
 from assistant.questions import (
     counted_noun,
+    describes,
     evidence_match,
+    identity_subject,
     question_entities,
     question_type,
     role_asked,
@@ -379,6 +381,11 @@ class ExtractiveAnswerer:
             # mayor of Poitiers: not the deputy mayor ("l'adjointe au maire… est Claire
             # Moreau"), nor the "députée-maire de Niort".
             kept = [c for c in kept if role.found_in(_role_terms(c, names))]
+        subject = identity_subject(question)
+        if subject:
+            # "Qui est Pascal Duforestel ?" asks who he is: a sentence that only names
+            # him ("l'interview de Pascal Duforestel") does not say it.
+            kept = [c for c in kept if describes(c.quoted(), subject)]
         return _records_naming(kept, names, index) if names else kept
 
     def abstain(self, question: str, language: str, candidates: Sequence[Candidate]) -> Answer:

@@ -190,6 +190,45 @@ _NOT_A_COUNT = re.compile(
 )
 
 
+_IDENTITY = re.compile(
+    r"^\s*(?:qui\s+(?:est|etait|sont|etaient)|who\s+(?:is|was|are|were))\s+(?P<rest>.+?)\s*\??\s*$",
+    re.IGNORECASE,
+)
+
+
+def identity_subject(question: str) -> str:
+    """The name an identity question asks about ("Qui est Pascal Duforestel ?", "Who is
+    Denis Meunier?"): what follows "qui est" / "who is" when it is a name and nothing
+    else; "" for other questions ("Qui est le maire de Poitiers ?" asks for a name)."""
+    match = _IDENTITY.match(fold(question))
+    names = question_entities(question)
+    if not match or len(names) != 1:
+        return ""
+    return names[0] if fold(names[0]) == match.group("rest").strip() else ""
+
+
+_DESCRIBED_AFTER = r"\s*(?:,|\(|est\s+(?:un|une|le|la|l'|aussi)|is\s+(?:a|an|the))\s*\S"
+
+
+def describes(sentence: str, name: str) -> bool:
+    """Whether ``sentence`` names ``name`` and says who or what it is: an apposition or a
+    copula after the name ("Pascal Duforestel, vice-président de la CAN", "Denis Meunier, l'un des
+    cofondateurs", "Charlélie Flamant est designer"), or a role word ("présidente",
+    "co-founder"). "l'interview de Pascal Duforestel" only names him."""
+    folded, named = fold(sentence), fold(name)
+    if named not in folded:
+        return False
+    if _ROLE.search(folded) or _ROLES_PLURAL.search(folded):
+        return True
+    return re.search(re.escape(named) + _DESCRIBED_AFTER, folded) is not None
+
+
+_ROLES_PLURAL = re.compile(
+    r"\b(?:cofondat(?:eur|rice)s|co-fondat(?:eur|rice)s?|fondat(?:eur|rice)s|co-founders"
+    r"|founders|presidents?e?s?|directeurs|directrices|adjointe?s?)\b"
+)
+
+
 def is_follow_up(question: str, content_terms: Sequence[str]) -> bool:
     """Whether ``question`` leans on the conversation ("Et à quelle date ?", "Who founded it?")."""
     text = fold(question).strip()

@@ -139,3 +139,27 @@ def test_the_passive_auxiliary_is_not_the_season() -> None:
         assert not any("summer" in c.terms for c in asked), question
     season = question_concepts("Que se passe-t-il en été à la Maison de l'ESS ?", "fr", glossary)
     assert any("summer" in c.terms for c in season)
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("Qui est Pascal Duforestel ?", "Pascal Duforestel"),
+        ("Who is Denis Meunier?", "Denis Meunier"),
+        ("Qui est le maire de Poitiers ?", ""),  # asks for a name, not about one
+        ("Qui est Lucifer pour Dieu ?", ""),
+    ],
+)
+def test_an_identity_question_names_whom_it_asks_about(question: str, subject: str) -> None:
+    from assistant.questions import identity_subject
+
+    assert identity_subject(question) == subject
+
+
+def test_a_sentence_that_only_names_someone_does_not_say_who_they_are() -> None:
+    from assistant.questions import describes
+
+    assert describes("précise Denis Meunier, l'un des cofondateurs des Usines.", "Denis Meunier")
+    assert describes("Charlélie Flamant est designer.", "Charlélie Flamant")
+    assert not describes("dont est extraite l'interview de Pascal Duforestel.", "Pascal Duforestel")
+    assert not describes("Caroline Moreau, directrice, l'a dit.", "Pascal Duforestel")

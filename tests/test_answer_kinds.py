@@ -123,6 +123,20 @@ def test_a_count_is_about_the_place_named_before_it(assistant: Assistant) -> Non
         assert answer.abstained, f"{question!r} got {answer.text!r}"
 
 
+# "Qui est X ?" asks who X is: the sentence that says it (an apposition, a role), not one
+# that only names X ("l'entretien complet avec Odile Bernard"); nothing says who Marc
+# Lenoir is.
+@pytest.mark.parametrize("question", ["Qui est Odile Bernard ?", "Who is Odile Bernard?"])
+def test_who_is_someone_is_answered_by_what_they_are(assistant: Assistant, question: str) -> None:
+    answer = answered(assistant, question, "cofondatrices")
+    assert "entretien complet" not in answer.text
+
+
+def test_who_is_someone_the_sources_only_name_is_declined(assistant: Assistant) -> None:
+    answer = assistant.ask("Qui est Marc Lenoir ?")
+    assert answer.abstained, answer.text
+
+
 # 4. A list answer quotes every item, in order.
 def test_a_markdown_list_is_quoted_whole(assistant: Assistant) -> None:
     names = [
