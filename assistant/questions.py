@@ -186,6 +186,11 @@ def evidence_match(question_kind: str, sentence: str, *, of_things: bool = False
 
 _NOT_A_COUNT = re.compile(
     r"\d[\d\s.,]*\s?(?:%|€|m€|k€|euros?\b|pour ?cent\b|percent\b)"
+    # A year is a date, not a count: "la loi ESS de 2014", "depuis 2016", "in 2019".
+    r"|\b(?:en|de|du|depuis|des|le|au|jusqu'en|in|since|of|from|by|until)\s+(?:19|20)\d\d\b"
+    r"|\b(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre"
+    r"|decembre|january|february|march|april|may|june|july|august|september|october"
+    r"|november|december)\s+(?:19|20)\d\d\b"
     rf"|\b(?:(?:{_NUMBER_WORDS}|et|un|une|one)[\s-]+)+(?:pour ?cent|percent)\b"
 )
 

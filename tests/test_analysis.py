@@ -77,6 +77,11 @@ def test_a_count_question_says_what_it_counts(question: str, noun: str) -> None:
         ("Les femmes en sont quarante pour cent.", False),
         ("Il en existe cent cinquante en France.", True),
         ("Soit 12 pour cent du total.", False),
+        # A year is a date ("Il y a combien de CAE à Poitiers ?" was answered with the
+        # law of 2014 that created them).
+        ("Une CAE est une structure née de la loi ESS de 2014.", False),
+        ("Depuis 2016, elle est associée de 6 sociétés.", True),
+        ("En 2023, 2014 visiteurs sont venus.", True),
     ],
 )
 def test_a_count_is_a_number_of_things(sentence: str, counts: bool) -> None:
