@@ -621,17 +621,21 @@ def _grounded(
     for name in names:
         if mentioned(name, own):
             continue
-        if mentioned(name, whole):
-            # Named, but is it before the sentence's line ends? A pronoun refers back, not
-            # forward: a sentence about another of the article's places ("environ 50
-            # personnes employées" is about Les Usines; Cobalt is first named six
-            # paragraphs on) is not about it.
-            if not _named_before(name, whole, text, line_end, mentioned):
-                return False
+        # Named before the sentence's line ends? A pronoun refers back, not forward: a
+        # sentence about another of the article's places ("environ 50 personnes
+        # employées" is about Les Usines; Cobalt is first named six paragraphs on) is not
+        # about it.
+        if _named_before(name, whole, text, line_end, mentioned):
             continue
         # A translation may write the name otherwise ("Les Usines", "The factories"):
-        # the original names it somewhere.
-        if twin is None or not mentioned(name, snapshot.folded_text(twin)):
+        # the original names it by the same point of the text (translations keep the
+        # order of what they say; a tenth of slack).
+        if twin is None:
+            return False
+        original = snapshot.by_id[twin].text
+        point = min(len(original), int(line_end / max(1, len(text)) * len(original) * 1.1))
+        twin_folded = snapshot.folded_text(twin)
+        if not _named_before(name, twin_folded, original, point, mentioned):
             return False
     return True
 
