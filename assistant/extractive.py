@@ -440,6 +440,15 @@ class ExtractiveAnswerer:
         for candidate in usable[1:]:
             if len(chosen) >= self.max_answers or candidate.score < best.score - self.margin:
                 break
+            if (
+                candidate.reading is not None
+                and best.reading is not None
+                and candidate.reading.logit < best.reading.logit - _SECOND_LOGIT_GAP
+            ):
+                # Beside the answer, only what the reader reads about as well: the checks
+                # and the selector's signals can lift a sentence about something else ("On
+                # en recense 150", logit -2.1, after "50 personnes employées", 0.6).
+                continue
             if any(_same_content(candidate, c) or _overlaps(candidate, c) for c in chosen):
                 continue
             chosen.append(candidate)
@@ -447,6 +456,10 @@ class ExtractiveAnswerer:
         if len({c.doc_id for c in chosen}) == 1:
             chosen.sort(key=lambda c: c.start)
         return chosen
+
+
+# How far below the best candidate's reader logit a sentence quoted beside it may read.
+_SECOND_LOGIT_GAP = 1.0
 
 
 def _selector_fit(index: ServingIndex) -> selector.Fit:
