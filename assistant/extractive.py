@@ -616,7 +616,8 @@ def _grounded(
 ) -> bool:
     """An answer about Bordeaux must come from a text that names Bordeaux, and an answer
     about 2021 must quote 2021: otherwise it is a near miss, not an answer."""
-    if asked_numbers - numbers(candidate.quoted()):
+    missing = asked_numbers - numbers(candidate.quoted())
+    if missing and not _years_in_scope(missing, candidate):
         return False
     if not names:
         return True
@@ -651,6 +652,23 @@ def _grounded(
         if not _named_before(name, twin_folded, original, point, mentioned):
             return False
     return True
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def _years_in_scope(years: set[str], candidate: Candidate) -> bool:
+    """Whether the asked ``years`` (numbers the candidate does not print) are all one year
+    that scopes it: the last year written before it in its document, with no other year
+    in the candidate itself. "En 2023, les 3 lauréats… sont :" scopes the winners' sentences
+    below it, up to "En 2022, …"."""
+    if len(years) != 1 or not _YEAR.fullmatch(next(iter(years))):
+        return False
+    if _YEAR.search(candidate.quoted()):
+        return False
+    text = candidate.passage.document.text
+    before = _YEAR.findall(text, max(0, candidate.start - 3000), candidate.start)
+    return bool(before) and before[-1] == next(iter(years))
 
 
 def _named_before(

@@ -137,6 +137,21 @@ def test_who_is_someone_the_sources_only_name_is_declined(assistant: Assistant) 
     assert answer.abstained, answer.text
 
 
+# A year written once above a list of winners scopes the sentences below it, up to the
+# next year: "Qui a remporté … 2025 … « Mobilité » ?" is answered by the 2025 section's
+# sentence, which does not repeat the year, and never by 2024's winner.
+def test_a_year_above_a_list_scopes_the_sentences_below_it(assistant: Assistant) -> None:
+    question = "Qui a remporté la catégorie « Mobilité » des Trophées de l'économie locale 2025 ?"
+    answer = answered(assistant, question, "Roues Libres")
+    assert "Clé de Douze" not in answer.text
+
+
+def test_a_year_no_section_covers_is_declined(assistant: Assistant) -> None:
+    question = "Qui a remporté la catégorie « Mobilité » des Trophées de l'économie locale 2023 ?"
+    answer = assistant.ask(question)
+    assert answer.abstained, answer.text
+
+
 # 4. A list answer quotes every item, in order.
 def test_a_markdown_list_is_quoted_whole(assistant: Assistant) -> None:
     names = [
