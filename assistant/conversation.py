@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 
 from assistant.analysis import is_stop_word, query_terms
 from assistant.language import detect_language
+from assistant.numbers import YEAR
 from assistant.questions import is_follow_up, question_type
 
 Message = Mapping[str, str]
@@ -97,7 +98,6 @@ _RELATIVE_YEAR = (
         1,
     ),
 )
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 
 def resolve_relative_year(question: str, history: Sequence[Message]) -> str:
@@ -107,9 +107,9 @@ def resolve_relative_year(question: str, history: Sequence[Message]) -> str:
     (``extractive._grounded``), so a year the sources do not cover is declined instead of
     answered with the previous one's facts. Otherwise ``question`` unchanged."""
     earlier = context_questions(question, history)
-    if not earlier or _YEAR.search(question):
+    if not earlier or YEAR.search(question):
         return question
-    years = _YEAR.findall(earlier[-1]) or _YEAR.findall(previous_answer(history))
+    years = YEAR.findall(earlier[-1]) or YEAR.findall(previous_answer(history))
     if not years:
         return question
     for pattern, shift in _RELATIVE_YEAR:

@@ -41,7 +41,7 @@ from assistant.answer_spans import typed_span
 from assistant.answers import Answer, Citation
 from assistant.calibration import Calibration
 from assistant.concepts import Concept, concept_weights, coverage
-from assistant.numbers import numbers, stated_numbers
+from assistant.numbers import YEAR, numbers, stated_numbers
 from assistant.phrases import LEADS, LIST_GOES_ON, NOT_FOUND, say
 from assistant.questions import (
     counted_noun,
@@ -252,7 +252,7 @@ class ExtractiveAnswerer:
             # rest, ranked lower by the selector, are not read (each read costs ~25 ms).
             short, rest = read, short[len(read) :] + rest
         else:
-            read += self._read(asked or question, short[len(read) :], checked)
+            self._read(asked or question, short[len(read) :], checked)
         _penalise_repeats(short, previous_answer)
         _prefer_windows(short)
         for candidate in rest:
@@ -654,20 +654,17 @@ def _grounded(
     return True
 
 
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-
-
 def _years_in_scope(years: set[str], candidate: Candidate) -> bool:
     """Whether the asked ``years`` (numbers the candidate does not print) are all one year
     that scopes it: the last year written before it in its document, with no other year
     in the candidate itself. "En 2023, les 3 lauréats… sont :" scopes the winners' sentences
     below it, up to "En 2022, …"."""
-    if len(years) != 1 or not _YEAR.fullmatch(next(iter(years))):
+    if len(years) != 1 or not YEAR.fullmatch(next(iter(years))):
         return False
-    if _YEAR.search(candidate.quoted()):
+    if YEAR.search(candidate.quoted()):
         return False
     text = candidate.passage.document.text
-    before = _YEAR.findall(text, max(0, candidate.start - 3000), candidate.start)
+    before = YEAR.findall(text, max(0, candidate.start - 3000), candidate.start)
     return bool(before) and before[-1] == next(iter(years))
 
 

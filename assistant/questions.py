@@ -62,6 +62,11 @@ _NUMBER_WORDS = (
     r"|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|thousand|dozen|dozens"
     r"|fifteen|eighteen|sixteen"
 )
+# Month names, folded (no accents), French and English.
+_MONTHS = (
+    r"janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre"
+    r"|january|february|march|april|may|june|july|august|september|october|november|december"
+)
 _EVIDENCE: dict[str, re.Pattern[str]] = {
     "how_many": re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b"),
     "amount": re.compile(
@@ -69,9 +74,7 @@ _EVIDENCE: dict[str, re.Pattern[str]] = {
         r"|\b(?:millions?|milliards?) d'?euros\b|\bbudget\b"
     ),
     "when": re.compile(
-        r"\b(?:1[89]\d\d|20\d\d)\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:janvier|fevrier|mars|avril"
-        r"|mai|juin|juillet|aout|septembre|octobre|novembre|decembre|january|february|march"
-        r"|april|may|june|july|august|september|october|november|december)\b"
+        r"\b(?:1[89]\d\d|20\d\d)\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:" + _MONTHS + r")\b"
     ),
     "where": re.compile(
         r"(?:\b|(?<=\s))(?:à|a|au|aux|en|dans|in|at|near|près de|sur)\s+"
@@ -188,9 +191,7 @@ _NOT_A_COUNT = re.compile(
     r"\d[\d\s.,]*\s?(?:%|€|m€|k€|euros?\b|pour ?cent\b|percent\b)"
     # A year is a date, not a count: "la loi ESS de 2014", "depuis 2016", "in 2019".
     r"|\b(?:en|de|du|depuis|des|le|au|jusqu'en|in|since|of|from|by|until)\s+(?:19|20)\d\d\b"
-    r"|\b(?:janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre"
-    r"|decembre|january|february|march|april|may|june|july|august|september|october"
-    r"|november|december)\s+(?:19|20)\d\d\b"
+    rf"|\b(?:{_MONTHS})\s+(?:19|20)\d\d\b"
     rf"|\b(?:(?:{_NUMBER_WORDS}|et|un|une|one)[\s-]+)+(?:pour ?cent|percent)\b"
 )
 
