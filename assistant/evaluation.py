@@ -28,6 +28,7 @@ from assistant.questionset import EvalItem, QuestionSet
 if TYPE_CHECKING:
     from langchain_core.retrievers import BaseRetriever
 
+    from assistant.answers import Answer
     from assistant.core import Assistant
 
 K_VALUES = (1, 3, 5, 10)
@@ -57,6 +58,11 @@ class Record:
     correct: bool = False
     f1: float = 0.0
     source_hit: bool = False
+    # The passage the answer was read from (the index chunk holding its first quote, or
+    # the baseline's top chunk) holds an expected answer: issue 14's PIAF measure, "the
+    # chosen passage contains the gold answer", beside the quote-level answer_accuracy.
+    passage: str = ""
+    passage_hit: bool = False
     # Generative backends: the answer as the model wrote it, before the citation guard.
     unguarded_answer: str = ""
     unguarded_correct: bool = False
@@ -75,6 +81,11 @@ class Record:
             )
             self.f1 = 0.0 if self.abstained else token_f1(self.answer, self.expected)
             self.source_hit = bool(set(self.cited_sources) & set(self.expected_sources))
+            self.passage_hit = (
+                not self.abstained
+                and bool(self.passage)
+                and contains_any(self.passage, self.expected)
+            )
 
 
 @dataclass
@@ -97,6 +108,7 @@ class SystemResult:
             "questions": float(len(self.records)),
             "answer_accuracy": _mean([r.correct for r in with_answers]),
             "token_f1": _mean([r.f1 for r in with_answers]),
+            "passage_accuracy": _mean([r.passage_hit for r in with_answers]),
             "source_hit_rate": _mean([r.source_hit for r in with_sources]),
             "abstention_precision": precision,
             "abstention_recall": recall,
@@ -208,6 +220,7 @@ def run_assistant(assistant: Assistant, item: EvalItem, llm: str | None = None) 
     precision, recall = citation_scores(answer.text, {c.n: c.quote for c in answer.citations})
     record = Record(
         **_expectations(item),
+        passage=_chosen_passage(assistant, answer),
         kind=answer.kind,
         citation_precision=precision,
         citation_recall=recall,
@@ -238,6 +251,18 @@ def run_assistant(assistant: Assistant, item: EvalItem, llm: str | None = None) 
     return record
 
 
+def _chosen_passage(assistant: Assistant, answer: Answer) -> str:
+    """The text of the index chunk holding the answer's first quote ("" for an abstention
+    or an answer without quotes)."""
+    if answer.abstained or not answer.citations:
+        return ""
+    first = answer.citations[0]
+    for chunk in assistant.snapshot().chunks.get(first.source_id, []):
+        if chunk.start <= first.start < chunk.end:
+            return chunk.text
+    return first.quote
+
+
 def run_baseline(retriever: BaseRetriever, item: EvalItem, k: int = max(K_VALUES)) -> Record:
     """The plain pipeline: dense top-k, answer with the top chunk, never abstain."""
     started = time.perf_counter()
@@ -253,6 +278,7 @@ def run_baseline(retriever: BaseRetriever, item: EvalItem, k: int = max(K_VALUES
         kind="baseline",
         words=answer_words(top),
         answer=top,
+        passage=top,
         abstained=not docs,
         cited_sources=ranked[:1],
         ranked_sources=ranked,

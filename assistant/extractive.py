@@ -88,7 +88,8 @@ class Candidate:
     """A sentence of a retrieved passage, with what the reader and the checks found."""
 
     passage: Passage
-    passage_rank: int
+    # Where the passage's document first comes among the retrieved passages (0: first).
+    document_rank: int
     number: int  # sentence number inside the chunk
     start: int
     end: int
@@ -331,7 +332,7 @@ class ExtractiveAnswerer:
                 context=context[chunk.id],
                 type_match=candidate.type_match,
                 kind=kind,
-                passage_rank=candidate.passage_rank,
+                document_rank=candidate.document_rank,
                 text=quoted,
                 question_numbers=asked_numbers,
                 position=candidate.number,
@@ -404,8 +405,16 @@ class ExtractiveAnswerer:
         out: list[Candidate] = []
         seen: set[tuple[str, int]] = set()
         snapshot = index.snapshot
-        for rank, passage in enumerate(passages):
+        # Ranked by document, not by chunk: the second chunk of the best document is as
+        # close to the question as its first (a list of laureates after the paragraph that
+        # names the prize). Decided on the development set: cross-fitted top-1 0.771 ->
+        # 0.789 with the chunk's rank replaced by its document's.
+        documents: dict[str, int] = {}
+        for passage in passages:
+            documents.setdefault(passage.document.id, len(documents))
+        for passage in passages:
             doc = passage.document
+            rank = documents[doc.id]
             structure = snapshot.structure(doc.id)
             for number, (start, end) in enumerate(passage.chunk.sentences):
                 if (doc.id, start) in seen:

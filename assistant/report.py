@@ -23,6 +23,7 @@ PRIMARY = "assistant"
 RATE_ORDER = (
     "answer_accuracy",
     "token_f1",
+    "passage_accuracy",
     "source_hit_rate",
     "hit@1",
     "hit@3",
@@ -45,6 +46,11 @@ DEFINITIONS = (
         "(case-, accent-, spacing- and number-format-insensitive).",
     ),
     ("token_f1", "best SQuAD-style token overlap F1 between the answer and an expected answer."),
+    (
+        "passage_accuracy",
+        "share of answerable questions whose chosen passage (the index chunk the answer "
+        "quotes first; the baseline's top chunk) contains an expected string.",
+    ),
     ("source_hit_rate", "share of answerable questions where a cited document is an expected one."),
     ("hit@k", "share of questions with an expected document among the top k retrieved ones."),
     ("mrr", "mean reciprocal rank of the first expected document in the retrieved ranking."),

@@ -26,7 +26,7 @@ FEATURES = (
     "context",  # the same, over the whole passage
     "type_match",  # holds the kind of information asked (a number, a date, a name...)
     "type_missing",  # a number/date/name question, and the sentence holds none
-    "rank",  # 1 / (1 + rank of the passage)
+    "rank",  # 1 / (1 + rank of the passage's document among the retrieved documents)
     "prose",  # ends like a sentence and has five words or more
     "fragment",  # under four words
     "new_number",  # holds a number the question does not
@@ -101,7 +101,7 @@ def feature_vector(
     context: float,
     type_match: float,
     kind: str,
-    passage_rank: int,
+    document_rank: int,
     text: str,
     question_numbers: set[str],
     position: int,
@@ -117,7 +117,7 @@ def feature_vector(
         context,
         type_match,
         float(kind in GATED_KINDS and not type_match),
-        1.0 / (1 + passage_rank),
+        1.0 / (1 + document_rank),
         float(prose),
         float(words < 4),
         float(bool(found - question_numbers)),

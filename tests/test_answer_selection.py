@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any, cast
+
 from assistant.chunking import Chunk
 from assistant.documents import Document, SourceMeta
 from assistant.extractive import Candidate, ExtractiveAnswerer
 from assistant.reader import Reading
-from assistant.retrieval import Passage
+from assistant.retrieval import Passage, ServingIndex
+from assistant.snapshot import Snapshot
 
 TEXT = (
     "Au total, environ 50 personnes employées aux Usines. "
@@ -18,7 +22,7 @@ def _candidate(passage: Passage, sentence: str, score: float, logit: float) -> C
     start = TEXT.index(sentence)
     return Candidate(
         passage=passage,
-        passage_rank=0,
+        document_rank=0,
         number=0,
         start=start,
         end=start + len(sentence),
@@ -48,3 +52,23 @@ def test_a_sentence_the_reader_reads_as_well_is_quoted_too() -> None:
     other = _candidate(passage, "On en recense 150 en France.", 0.39, -0.51)
     answerer = ExtractiveAnswerer(use_reader=True)
     assert answerer._select([best, other]) == [best, other]
+
+
+def test_every_chunk_of_a_document_ranks_as_its_document() -> None:
+    """The second chunk of the best document (a list of laureates after the paragraph that
+    names the prize) is as close to the question as its first: candidates carry the rank of
+    their document among the retrieved ones, not of their chunk."""
+    first = "Le prix a été remis mardi soir. "
+    second = "Les lauréats sont La Bricole et Terre de Laine."
+    a_text, b_text = first + second, "Un autre texte sur le même prix."
+    a = Document(SourceMeta(id="a", file="a.txt", title="A"), a_text, sha256="a")
+    b = Document(SourceMeta(id="b", file="b.txt", title="B"), b_text, sha256="b")
+    a0 = Chunk("a#0", "a", 0, 0, len(first), first, ((0, len(first) - 1),), first)
+    a1 = Chunk("a#1", "a", 1, len(first), len(a_text), second, ((len(first), len(a_text)),), second)
+    b0 = Chunk("b#0", "b", 0, 0, len(b_text), b_text, ((0, len(b_text)),), b_text)
+    snapshot = Snapshot("g", {}, [a, b], {"a": [a0, a1], "b": [b0]})
+    index = ServingIndex(snapshot, Path("."), cast(Any, None))
+    passages = [Passage(a0, a, 0.9), Passage(b0, b, 0.8), Passage(a1, a, 0.7)]
+    candidates = ExtractiveAnswerer(use_reader=False)._candidates(passages, index)
+    ranks = {c.text: c.document_rank for c in candidates}
+    assert ranks == {first.strip(): 0, b_text: 1, second: 0}

@@ -52,6 +52,9 @@ def test_eval_writes_a_report_and_compares_runs(tmp_path: Path) -> None:
     assert "answer_accuracy" in first.stdout
     report = json.loads((tmp_path / "old" / "report.json").read_text("utf-8"))
     assert report["metrics"]["assistant"]["answer_accuracy"] == 1.0
+    # The chosen passage is the index chunk the quote comes from: it holds the answer too.
+    assert report["metrics"]["assistant"]["passage_accuracy"] == 1.0
+    assert "Benoît Hamon" in report["records"]["assistant"][0]["passage"]
     assert report["metrics"]["assistant"]["abstention_recall"] == 1.0
     for name in ("report.md", "metrics.png", "latency.png", "by_type.png", "by_language.png"):
         assert (tmp_path / "old" / name).stat().st_size > 0

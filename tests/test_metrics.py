@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.evaluation import Record, SystemResult
 from assistant.metrics import (
     contains_any,
     hit_at_k,
@@ -151,3 +152,30 @@ def test_claims_and_citation_scores() -> None:
     )
     assert (precision, recall) == (0.5, 0.5)
     assert answer_words("Un deux trois. [1] Quatre. [2]") == 4
+
+
+def _record(answer: str, passage: str, abstained: bool = False) -> Record:
+    record = Record(
+        id="q", question="Qui a posé la première pierre ?", answerable=True,
+        expected=["Benoît Hamon"], expected_sources=["niort"], tags={}, answer=answer,
+        abstained=abstained, cited_sources=["niort"], ranked_sources=["niort"],
+        quotes_verbatim=1, quotes_total=1, seconds=0.1, passage=passage,
+    )  # fmt: skip
+    record.score()
+    return record
+
+
+def test_passage_accuracy_counts_the_chosen_passage_not_the_quote() -> None:
+    """Issue 14's PIAF measure: the passage the answer was read from holds the gold answer,
+    even when the quoted sentence is the wrong one of it; an abstention never counts."""
+    passage = "Benoît Hamon était à Niort le 28 mars. Il a posé la première pierre."
+    wrong_sentence = _record("Il a posé la première pierre. [1]", passage)
+    right = _record("Benoît Hamon était à Niort le 28 mars. [1]", passage)
+    declined = _record("Je n'ai pas trouvé la réponse.", passage, abstained=True)
+    other = _record("La Maison ouvrira en 2014. [1]", "La Maison ouvrira en 2014.")
+    assert (wrong_sentence.correct, wrong_sentence.passage_hit) == (False, True)
+    assert (right.correct, right.passage_hit) == (True, True)
+    assert not declined.passage_hit and not other.passage_hit
+    metrics = SystemResult("assistant", [wrong_sentence, right, declined, other]).metrics()
+    assert metrics["passage_accuracy"] == 0.5
+    assert metrics["answer_accuracy"] == 0.25

@@ -98,7 +98,7 @@ def test_every_citation_quotes_the_text_at_its_offsets(raw: str, data: st.DataOb
         chosen.append(
             Candidate(
                 passage=passage,
-                passage_rank=rank,
+                document_rank=rank,
                 number=number,
                 start=start,
                 end=end,
