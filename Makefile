@@ -41,7 +41,7 @@ eval: $(STAMP)  ## Evaluate the corpus set and the PIAF sample against the basel
 	$(PY) -m assistant eval evals/poitiers.jsonl
 	$(PY) -m assistant eval evals/piaf.jsonl
 
-train-reader: $(STAMP)  ## Retrain the reader (e5 cross-encoder) on PIAF, offline (about 50 min on 2 cores), then calibrate it (7 min).
+train-reader: $(STAMP)  ## Retrain the reader (e5 cross-encoder) on PIAF, offline (about 80 min on 2 cores), then calibrate it (7 min).
 	$(PY) evals/train_reader.py
 	$(PY) evals/calibrate_reader.py
 

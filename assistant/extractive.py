@@ -236,6 +236,8 @@ class ExtractiveAnswerer:
         candidates = self._candidates(retrieval.passages[: self.passages], index)
         if not candidates:
             return []
+        if kind == "why":
+            _extend_to_reasons(candidates)
         if not self.use_reader:
             self._select_scores(question, kind, candidates, retrieval, index)
             _penalise_repeats(candidates, previous_answer)
@@ -256,6 +258,8 @@ class ExtractiveAnswerer:
             self._read(asked or question, short[len(read) :], checked)
         _penalise_repeats(short, previous_answer)
         _prefer_windows(short)
+        if kind in _EXPLAINED:
+            _prefer_continuations(short)
         for candidate in rest:
             candidate.score = 0.0
         return sorted(short, key=lambda c: c.score, reverse=True) + rest
@@ -787,6 +791,54 @@ def _prefer_windows(candidates: Sequence[Candidate]) -> None:
         if sentence.score >= window.score:
             window.score = sentence.score
             sentence.score = np.nextafter(window.score, -1.0)
+
+
+# Questions whose answer is an explanation, which a text often gives in the sentence after
+# the one that restates what is asked, referring back to it.
+_EXPLAINED = frozenset({"why", "how"})
+# A clause that gives a reason: "…qui a dû réduire ses tournées, faute d'avoir obtenu une
+# aide…", "…because the rents rose".
+_REASON = re.compile(
+    r"(?:faute d['’]|faute de|car|parce qu['’]|parce que|puisqu['’]|puisque|grâce à|grâce au"
+    r"|en raison d|à cause d|afin d|pour (?:que|pouvoir)|because|since|due to|as a result"
+    r"|owing to|thanks to|so that|in order to)\b",
+    re.IGNORECASE,
+)
+
+
+def _extend_to_reasons(candidates: list[Candidate]) -> None:
+    """For a "why" question, a clause window of a long sentence takes in the clause right
+    after it when that clause gives a reason (:data:`_REASON`): the window that restates
+    what is asked is quoted with the reason, not without it."""
+    for n, candidate in enumerate(candidates):
+        if candidate.sentence is None:
+            continue
+        text = candidate.passage.document.text
+        a, b = candidate.sentence
+        cuts = [a + cut for cut in clause_cuts(text[a:b])]
+        following = [c for c in cuts if c > candidate.end]
+        if len(following) < 2 or not _REASON.match(text[following[0] : following[1]]):
+            continue
+        end = following[1]
+        end = candidate.start + len(text[candidate.start : end].rstrip(_TRAILING))
+        candidates[n] = dataclasses.replace(candidate, end=end, text=text[candidate.start : end])
+
+
+def _prefer_continuations(candidates: Sequence[Candidate]) -> None:
+    """For a "why" or "how" question, a sentence that refers back to the one before it
+    (:data:`_ANAPHORA`; quoted with it) takes that sentence's score if higher, and the
+    sentence alone ranks just below it: "S'il a installé son agence en centre-ville, il
+    vient travailler au Fablab" restates the question; "Celui-ci lui permet d'utiliser
+    des machines perfectionnées", quoted after it, answers it."""
+    alone = {(c.doc_id, c.start, c.end): c for c in candidates if c.sentence is None}
+    for continuation in candidates:
+        if continuation.before is None or continuation.reading is None:
+            continue
+        restated = alone.get((continuation.doc_id, *continuation.before))
+        if restated is None or restated.score <= continuation.score:
+            continue
+        continuation.score = restated.score
+        restated.score = np.nextafter(continuation.score, -1.0)
 
 
 def _agreed(grounded: Sequence[Candidate], selector_threshold: float) -> list[Candidate]:

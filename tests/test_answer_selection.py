@@ -72,3 +72,51 @@ def test_every_chunk_of_a_document_ranks_as_its_document() -> None:
     candidates = ExtractiveAnswerer(use_reader=False)._candidates(passages, index)
     ranks = {c.text: c.document_rank for c in candidates}
     assert ranks == {first.strip(): 0, b_text: 1, second: 0}
+
+
+def _document(text: str) -> Passage:
+    document = Document(SourceMeta(id="w", file="w.txt", title="W"), text, sha256="w")
+    chunk = Chunk("w#0", "w", 0, 0, len(text), text, ((0, len(text)),), text)
+    return Passage(chunk, document, 1.0)
+
+
+def test_a_why_answer_takes_in_the_clause_that_gives_the_reason() -> None:
+    """ "Pourquoi l'épicerie a-t-elle fermé le lundi ?": the window that restates the
+    question is quoted with the clause after it that gives the reason."""
+    from assistant.extractive import _clause_candidates, _extend_to_reasons
+
+    text = (
+        "« Nous faisons ce que nous pouvons avec les bénévoles qui restent, et nous "
+        "espérons que de nouveaux habitants du village viendront nous rejoindre avant "
+        "l'hiver prochain », explique "
+        "Jeanne Morel, trésorière de l'association qui tient l'épicerie du bourg, qui a "
+        "fermé le lundi depuis le printemps, faute d'avoir trouvé un nouveau bénévole "
+        "pour remplacer le couple de retraités parti en Bretagne."
+    )
+    passage = _document(text)
+    sentence = Candidate(passage, 0, 0, 0, len(text), text)
+    windows = _clause_candidates(sentence)
+    restating = [w for w in windows if text[w.end :].startswith(", faute")]
+    assert restating, [w.text for w in windows]
+    _extend_to_reasons(restating)
+    assert "faute d'avoir trouvé un nouveau bénévole" in restating[0].text
+    assert restating[0].text == text[restating[0].start : restating[0].end]
+
+
+def test_a_why_answer_quotes_the_sentence_that_refers_back_with_its_antecedent() -> None:
+    """The sentence that restates a "why" question ranks below the next one, which refers
+    back to it ("Celui-ci…") and says why; the answer quotes both."""
+    from assistant.extractive import _prefer_continuations
+
+    first = "Bien qu'il ait un atelier en ville, il vient travailler au Fablab."
+    second = "Celui-ci lui permet d'utiliser une découpeuse laser."
+    text = f"{first} {second}"
+    passage = _document(text)
+    restated = Candidate(passage, 0, 0, 0, len(first), first, score=0.78)
+    restated.reading = Reading(0.4, (0, 0), 0.0)
+    later = len(first) + 1
+    reason = Candidate(passage, 0, 1, later, len(text), second, score=0.35, before=(0, len(first)))
+    reason.reading = Reading(-1.6, (0, 0), 0.0)
+    _prefer_continuations([restated, reason])
+    assert reason.score > restated.score
+    assert reason.quoted() == text
