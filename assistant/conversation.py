@@ -112,11 +112,19 @@ def resolve_relative_year(question: str, history: Sequence[Message]) -> str:
     years = YEAR.findall(earlier[-1]) or YEAR.findall(previous_answer(history))
     if not years:
         return question
+    own = {w.lower() for w in _WORD.findall(question)}
     for pattern, shift in _RELATIVE_YEAR:
         found = pattern.search(question)
         if found:
+            shifted = int(years[-1]) + shift
+            if not own & _ASKING and YEAR.search(earlier[-1]):
+                # "Et l'année d'avant ?" after "Qui a reçu le prix Initiatives solidaires
+                # en 2023 ?" asks that question about 2022: what it names (the prize) stays
+                # asked, so a sentence that only holds 2022 does not answer it.
+                last = list(YEAR.finditer(earlier[-1]))[-1]
+                return earlier[-1][: last.start()] + str(shifted) + earlier[-1][last.end() :]
             french = found.group(0).lower().startswith(("ann", "an ", "un ", "l'", "l’"))
-            year = f"{'en' if french else 'in'} {int(years[-1]) + shift}"
+            year = f"{'en' if french else 'in'} {shifted}"
             return question[: found.start()] + year + question[found.end() :]
     return question
 

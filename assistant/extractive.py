@@ -368,6 +368,10 @@ class ExtractiveAnswerer:
             # amount is a number (digits or words), and no model score stands in for one.
             of_things = bool(counted_noun(question))
             kept = [c for c in kept if evidence_match(kind, c.quoted(), of_things=of_things)]
+            # "Combien coûte un poste de coworking aux Usines ?" is not answered by the
+            # Usines' turnover: a number about none of what the question names is another
+            # number of the same document.
+            kept = [c for c in kept if c.coverage > 0 or not concepts]
         counted = _counted_concept(question, concepts) if kind == "how_many" else None
         if counted is not None:
             # "How many volunteers?": when some sentence counts volunteers, the sentences

@@ -18,8 +18,8 @@ the selector, so that the two can be compared on the same candidates:
   it), with the reader's logit and without it (the selector's signals alone): whether
   the reader adds anything;
 - threshold: on the cross-fitted development scores, the value that makes the most
-  right decisions, less half for each wrong answer (train_selector.py's rule), averaged
-  with its neighbours (a plateau, not a one-question peak).
+  right decisions, less one for each wrong answer, averaged with its neighbours (a
+  plateau, not a one-question peak); the highest of equally good values.
 
 Writes assistant/data/reader/calibration.json (the record holds the measurements above).
 """
@@ -41,7 +41,6 @@ sys.path.insert(0, str(REPO / "evals"))
 from train_reader import development_ids, load  # noqa: E402
 from train_selector import (  # noqa: E402
     PIAF,
-    WRONG_ANSWER_COST,
     Question,
     assistant_for,
     collect,
@@ -57,6 +56,11 @@ from assistant.questionset import EvalItem, load_question_set  # noqa: E402
 from assistant.reader import READER_DIR, Reader  # noqa: E402
 
 SMOOTHING = 2  # threshold steps of 0.02 on each side
+# In right decisions: a wrong answer undoes a right one. The selector's rule (half a right
+# answer, evals/train_selector.py) let the retrained reader's threshold fall to 0.12, where
+# "Quel temps fera-t-il demain à Poitiers ?" got "…sera un temps fort…" (tests/test_ask.py);
+# a wrong answer misleads where a declined one offers leads.
+WRONG_ANSWER_COST = 1.0
 
 
 def without_logit(questions: list[Question]) -> list[Question]:
@@ -151,7 +155,8 @@ def main() -> int:
         float(np.mean(totals[max(0, i - SMOOTHING) : i + SMOOTHING + 1]))
         for i in range(len(totals))
     ]
-    at = int(np.argmax(smoothed))
+    # Of equally good thresholds, the highest: when declining costs no more, decline.
+    at = max(i for i, value in enumerate(smoothed) if value == max(smoothed))
     best = (smoothed[at], thresholds[at], counts[at])
     right, n_ans, abstained, n_un, wrong = best[2]
     record = {

@@ -32,9 +32,17 @@ def test_the_year_before_or_after_is_written_out_from_the_conversation() -> None
     from assistant.conversation import resolve_relative_year
 
     history = _history("Who won the Coup de cœur ESS in 2023?", "In 2023 the winners were… [1]")
-    assert resolve_relative_year("And the year before?", history) == "And in 2022?"
-    assert resolve_relative_year("Et l’année d’après ?", history) == "Et en 2024 ?"
-    assert resolve_relative_year("Et un an plus tôt ?", history) == "Et en 2022 ?"
+    # Elliptical: the question before, about the other year (what it names stays asked).
+    assert resolve_relative_year("And the year before?", history) == (
+        "Who won the Coup de cœur ESS in 2022?"
+    )
+    assert resolve_relative_year("Et l’année d’après ?", history) == (
+        "Who won the Coup de cœur ESS in 2024?"
+    )
+    # A question of its own: the year written in place of "the year before".
+    assert resolve_relative_year("Et combien étaient-ils un an plus tôt ?", history) == (
+        "Et combien étaient-ils en 2022 ?"
+    )
     # A year of its own, no relative year, or no year in the conversation: unchanged.
     for question in ("And in 2021?", "Who organises it?", "Et l'année dernière ?"):
         assert resolve_relative_year(question, history) == question
