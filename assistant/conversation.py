@@ -112,12 +112,11 @@ def resolve_relative_year(question: str, history: Sequence[Message]) -> str:
     years = YEAR.findall(earlier[-1]) or YEAR.findall(previous_answer(history))
     if not years:
         return question
-    own = {w.lower() for w in _WORD.findall(question)}
     for pattern, shift in _RELATIVE_YEAR:
         found = pattern.search(question)
         if found:
             shifted = int(years[-1]) + shift
-            if not own & _ASKING and YEAR.search(earlier[-1]):
+            if _elliptical(question) and YEAR.search(earlier[-1]):
                 # "Et l'année d'avant ?" after "Qui a reçu le prix Initiatives solidaires
                 # en 2023 ?" asks that question about 2022: what it names (the prize) stays
                 # asked, so a sentence that only holds 2022 does not answer it.
@@ -129,13 +128,18 @@ def resolve_relative_year(question: str, history: Sequence[Message]) -> str:
     return question
 
 
+def _elliptical(question: str) -> bool:
+    """Whether ``question`` has no asking word of its own ("Et en 2023 ?", "And the year
+    before?"): it asks what the question before it asked."""
+    return not {w.lower() for w in _WORD.findall(question)} & _ASKING
+
+
 def asked_kind(question: str, history: Sequence[Message]) -> str:
     """The kind of information asked (:func:`assistant.questions.question_type`); an
     elliptical follow-up with no asking word of its own ("Et en 2023 ?", "And the year
     before?") asks for the same kind as the question before it."""
     earlier = context_questions(question, history)
-    own = {w.lower() for w in _WORD.findall(question)}
-    if earlier and not own & _ASKING:
+    if earlier and _elliptical(question):
         return question_type(earlier[-1])
     return question_type(question)
 

@@ -41,9 +41,9 @@ _NUMBER = re.compile(
     """,
     re.VERBOSE,
 )
-# A date's year: 12/05/2023, 12.05.2023, 12-05-2023 (day and month in either order).
 # A year as texts and questions write it ("en 2023", "in 2019"), on its own.
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# A date's year: 12/05/2023, 12.05.2023, 12-05-2023 (day and month in either order).
 _DATE_YEAR = re.compile(r"(?<![\w.,/])\d{1,2}([/.-])\d{1,2}\1(\d{4})(?![\w/])")
 
 

@@ -156,7 +156,8 @@ def main() -> int:
         for i in range(len(totals))
     ]
     # Of equally good thresholds, the highest: when declining costs no more, decline.
-    at = max(i for i, value in enumerate(smoothed) if value == max(smoothed))
+    top = max(smoothed)
+    at = max(i for i, value in enumerate(smoothed) if value == top)
     best = (smoothed[at], thresholds[at], counts[at])
     right, n_ans, abstained, n_un, wrong = best[2]
     record = {
