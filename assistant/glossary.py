@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from assistant.analysis import fold
@@ -42,19 +43,34 @@ class Glossary:
         """``(phrase as spelt, translations)`` for each glossary phrase in ``text``, longest first;
         a longer phrase hides the shorter ones inside it."""
         table = self.en_to_fr if source_language == "en" else self.fr_to_en
+        needles = self._needles_en if source_language == "en" else self._needles_fr
         folded = " " + _plain(fold(text)) + " "
         found: list[tuple[str, tuple[str, ...]]] = []
-        for phrase in sorted(table, key=len, reverse=True):
-            needle = " " + _plain(phrase) + " "
-            if needle.strip() and needle in folded:
+        for phrase, needle in needles:
+            if needle in folded:
                 found.append((self.spelling.get(phrase, phrase), table[phrase]))
                 folded = folded.replace(needle, " ")
         return found
+
+    @cached_property
+    def _needles_en(self) -> list[tuple[str, str]]:
+        return _needles(self.en_to_fr)
+
+    @cached_property
+    def _needles_fr(self) -> list[tuple[str, str]]:
+        return _needles(self.fr_to_en)
 
     def translate(self, text: str, source_language: str) -> list[str]:
         """Phrases of the other language for the glossary phrases found in ``text``."""
         found = [t for _, translations in self.matches(text, source_language) for t in translations]
         return list(dict.fromkeys(found))
+
+
+def _needles(table: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:
+    """``(phrase, " plain phrase ")`` for the table's phrases, longest first: what
+    :meth:`Glossary.matches` looks for, computed once per glossary."""
+    ordered = sorted(table, key=len, reverse=True)
+    return [(p, " " + _plain(p) + " ") for p in ordered if _plain(p)]
 
 
 def _plain(text: str) -> str:

@@ -11,8 +11,10 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
     (
         "amount",
         re.compile(
-            r"\b(how much|what (?:is |was )?(?:the )?(?:budget|amount|turnover|share|percentage"
-            r"|proportion|price|cost|grant|subsidy)"
+            r"\b(how much|what (?:is |was |were |are )?(?:the )?"
+            # a possessive before the noun: "What was Grand Poitiers' budget"
+            r"(?:(?:[\w-]+ ){0,3}[\w-]+(?:'s|') (?:total |annual |yearly )?)?"
+            r"(?:budget|amount|turnover|share|percentage|proportion|price|cost|grant|subsidy)"
             r"|quel(?:le)?s? (?:est |etait |a ete )?(?:le |la )?(?:budget|montant|part|pourcentage"
             r"|proportion|chiffre d'affaires|subvention|somme|prix|cout|tarif|dotation)s?"
             r"|combien (?:coute|ca coute|d'euros|de budget|represente|pese)"

@@ -22,12 +22,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
+
+from assistant.precision import Precision, resolve_precision
 
 if TYPE_CHECKING:
     from assistant.reader_model import ReaderNetwork
@@ -40,8 +41,6 @@ E5_BASE = "e5"  # reader.json's base for multilingual-e5-small (assistant.reader
 MAX_LENGTH = 192  # tokens of question + candidate + context; longer contexts are cut
 CONTEXT_WORDS = 24  # of the sentence before the candidate
 QUESTION_WORDS = 48  # read of a question; a longer one is cut (~100 tokens at most)
-
-Precision = Literal["auto", "float32", "bfloat16"]
 
 
 class ReaderError(RuntimeError):
@@ -208,19 +207,6 @@ def shared_reader(directory: Path = READER_DIR, precision: Precision = "auto") -
     network (~120 MB in memory, seconds to load) is read-only once loaded, and every
     assistant of a process (a server's, a test session's) can read with it."""
     return Reader(directory, precision=precision)
-
-
-def resolve_precision(precision: Precision) -> Literal["float32", "bfloat16"]:
-    """``auto``: bfloat16 when the CPU has bfloat16 instructions (``avx512_bf16`` or
-    ``amx_bf16`` in ``/proc/cpuinfo``), else float32: without them torch emulates
-    bfloat16 and runs slower than float32."""
-    if precision != "auto":
-        return precision
-    try:
-        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return "float32"
-    return "bfloat16" if re.search(r"\b(avx512_bf16|amx_bf16)\b", flags) else "float32"
 
 
 def encode_pairs(

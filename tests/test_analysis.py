@@ -39,12 +39,25 @@ def test_every_apostrophe_folds_to_one() -> None:
         "Quelle était la dotation du fonds ?",
         "What was the cost of the project?",
         "Combien ça coûte ?",
+        "What was the recycling shop's budget in 2022?",  # a possessive before the noun
+        "What is the cooperatives' annual turnover?",
     ],
 )
 def test_a_question_about_money_asks_for_an_amount(question: str) -> None:
     from assistant.questions import question_type
 
     assert question_type(question) == "amount"
+
+
+@pytest.mark.parametrize(
+    "question", ["What is the name of the grant?", "What is the director's role?"]
+)
+def test_a_question_naming_money_words_without_asking_an_amount_is_not_one(
+    question: str,
+) -> None:
+    from assistant.questions import question_type
+
+    assert question_type(question) != "amount"
 
 
 @pytest.mark.parametrize(

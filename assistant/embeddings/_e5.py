@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from assistant.embeddings.base import EmbeddingBackend, EmbeddingModelError, Vectors
+from assistant.precision import resolve_precision
 from assistant.settings import E5_BASE_MODEL, E5_ESS_MODEL, EmbeddingSettings
 
 if TYPE_CHECKING:
@@ -102,6 +103,8 @@ class E5Backend(EmbeddingBackend):
             self.apply_trained_layers(network)
         if self.settings.threads:
             torch.set_num_threads(self.settings.threads)
+        if resolve_precision(self.settings.precision) == "bfloat16":
+            network.to(torch.bfloat16)  # type: ignore[arg-type]  # transformers' stubs
         return network, tokenizer(weights), weights
 
     @staticmethod
@@ -162,5 +165,5 @@ class E5Backend(EmbeddingBackend):
             for start in range(0, len(order), step):
                 chosen = order[start : start + step]
                 pooled = mean_pooled(network, [rows[i] for i in chosen], weights.config.pad)
-                out[chosen] = pooled.numpy()
+                out[chosen] = pooled.float().numpy()
         return out

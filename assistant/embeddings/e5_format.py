@@ -304,6 +304,6 @@ def mean_pooled(network: Any, rows: Sequence[Sequence[int]], pad: int) -> torch.
         mask[n, : len(row)] = 1
     states = network(
         input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids)
-    ).last_hidden_state
+    ).last_hidden_state.float()  # pooled and normalised in float32 whatever the network's
     weights = mask.unsqueeze(-1).to(states.dtype)
     return torch.nn.functional.normalize((states * weights).sum(1) / weights.sum(1), dim=-1)
