@@ -31,6 +31,7 @@ class Citation:
     language: str = ""
     answer_start: int | None = None
     answer_end: int | None = None
+    copies: tuple[str, ...] = ()  # other source files holding the same text
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,6 +63,7 @@ class Citation:
             language=meta.language,
             answer_start=answer[0] if answer else None,
             answer_end=answer[1] if answer else None,
+            copies=meta.copies,
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import re
@@ -77,10 +78,55 @@ def load_corpus(
             meta = _derived_meta(path, rel, loaded, text, language, used_ids)
         used_ids.add(meta.id)
         result.documents.append(Document(meta=meta, text=text, sha256=sha, path=path))
+        result.notes.extend(f"{rel}: {note}" for note in loaded.notes)
     for rel, meta in manifest.items():
         if rel not in seen_files:
             _skip(result, rel, f"listed in sources.toml (id {meta.id!r}) but the file is missing")
+    _merge_copies(result)
     return result
+
+
+def _merge_copies(result: CorpusLoad) -> None:
+    """Index each distinct text once: of documents whose cleaned text is the same (a file
+    saved twice, a copy in ``archives/``), the one with the best metadata stays and names
+    the others in ``meta.copies``; the others leave the index, and the report says so.
+    Answers, leads and the retriever then never spend two places on one passage."""
+    groups: dict[str, list[Document]] = {}
+    for document in result.documents:
+        key = hashlib.sha256(document.text.encode("utf-8")).hexdigest()
+        groups.setdefault(key, []).append(document)
+    if all(len(group) == 1 for group in groups.values()):
+        return
+    kept: dict[str, Document] = {}
+    for group in groups.values():
+        best = max(group, key=_metadata_rank)
+        others = tuple(sorted(d.meta.file for d in group if d is not best))
+        if others:
+            best = dataclasses.replace(best, meta=dataclasses.replace(best.meta, copies=others))
+            result.notes.extend(
+                f"{other}: same text as {best.meta.file}, indexed once with it" for other in others
+            )
+        kept[best.meta.file] = best
+    result.documents = [kept[d.meta.file] for d in result.documents if d.meta.file in kept]
+
+
+def _metadata_rank(document: Document) -> tuple[int, int, int, int, int]:
+    """Which copy to cite: a manifest entry, then dates, a URL and a publisher, then the
+    file outside archive folders, nearest the top of the sources folder."""
+    meta = document.meta
+    archived = any(part.lower() in _ARCHIVE_FOLDERS for part in meta.file.split("/")[:-1])
+    return (
+        int(meta.from_manifest),
+        int(bool(meta.date or meta.updated)) + int(bool(meta.url)) + int(bool(meta.publisher)),
+        int(not archived),
+        -meta.file.count("/"),
+        -len(meta.file),
+    )
+
+
+_ARCHIVE_FOLDERS = frozenset(
+    {"archive", "archives", "old", "ancien", "anciens", "backup", "copies"}
+)
 
 
 def _skip(result: CorpusLoad, rel: str, reason: str) -> None:

@@ -23,6 +23,12 @@ class SourceMeta:
     translation_of: str = ""
     notes: str = ""
     from_manifest: bool = False
+    # Other files of the sources folder holding the same text, indexed once as this one.
+    copies: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # JSON gives a list back; equality with a freshly read entry needs the tuple.
+        object.__setattr__(self, "copies", tuple(self.copies))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -37,6 +43,7 @@ class LoadedText:
     author: str = ""
     date: str = ""
     format: str = ""
+    notes: tuple[str, ...] = ()  # what the build report should say about how it was read
 
 
 @dataclass(frozen=True)
@@ -76,3 +83,4 @@ class CorpusLoad:
 
     documents: list[Document] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # "path: how it was read", for the report

@@ -64,7 +64,7 @@ _ANAPHORA = re.compile(
     r"né|née|nés|nées|créé|créée|fondé|fondée|it|its|this|these|they|he|she|born|founded)\b",
     re.IGNORECASE,
 )
-_NEVER_ANSWERS = frozenset({"question", "heading", "header"})
+_NEVER_ANSWERS = frozenset({"question", "heading", "header", "instruction"})
 # Candidates the reader reads, the selector's best first: reading costs ~25 ms a candidate
 # on 2 cores, and the selector's first eight hold a right candidate for 157 of the 169
 # answerable questions of evals/poitiers.jsonl that have one among all (116 at first).
@@ -471,6 +471,12 @@ class ExtractiveAnswerer:
                 # and the selector's signals can lift a sentence about something else ("On
                 # en recense 150", logit -2.1, after "50 personnes employées", 0.6).
                 continue
+            continued = next((c for c in chosen if _continues(candidate, c)), None)
+            if continued is not None:
+                # "Elle est réservée aux foyers orientés…" after the answer it refers back
+                # to, read as well: quoted with it, the answer's sentence first.
+                chosen[chosen.index(continued)] = candidate
+                continue
             if any(_same_content(candidate, c) or _overlaps(candidate, c) for c in chosen):
                 continue
             chosen.append(candidate)
@@ -729,6 +735,12 @@ def _same_content(a: Candidate, b: Candidate) -> bool:
     return len(ta & tb) / max(1, min(len(ta), len(tb))) > 0.7
 
 
+def _continues(a: Candidate, b: Candidate) -> bool:
+    """Whether ``a`` refers back to ``b``, quoted whole: ``a`` is quoted with ``b``'s
+    sentence before it (:data:`_ANAPHORA`)."""
+    return a.doc_id == b.doc_id and a.before == (b.start, b.end) and not b.items and not b.before
+
+
 def _overlaps(a: Candidate, b: Candidate) -> bool:
     """One quotes some of the other (an item of a list the other announces, an anaphora's
     source, clauses of the other's sentence)."""
@@ -862,7 +874,9 @@ def _agreed(grounded: Sequence[Candidate], selector_threshold: float) -> list[Ca
     coverage 0.24 and 0.09."""
     best = grounded[0]
     first = max(grounded, key=lambda c: c.selected)
-    if best.coverage < _AGREED_MIN_COVERAGE:
+    # A table row's column names are in its header, which coverage does not count
+    # ("Quelle subvention a reçu Vélo Solidaire ?" over "Vélo Solidaire | … | 12 000 €").
+    if best.coverage < _AGREED_MIN_COVERAGE and best.role != "row":
         return []
     return [best] if first is best and best.selected >= selector_threshold else []
 

@@ -36,7 +36,7 @@ from assistant.store import ChromaStore, Metadata
 log = logging.getLogger(__name__)
 
 # Bump when cleaning or chunking changes what a file turns into: the next build is full.
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3  # 3: web pages read for their main content, hidden text dropped
 _EMBED_BATCH = 256  # chunks per progress step; the model batches inside it
 
 
@@ -54,6 +54,7 @@ class BuildReport:
     updated: int = 0
     removed: int = 0
     skipped: list[SkippedFile] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how files read in this build were read
     seconds: float = 0.0
     chunks_embedded: int = 0
     chunks_removed: int = 0
@@ -77,6 +78,7 @@ class BuildReport:
             f"generation {self.generation}" + ("" if self.changed else " (unchanged)"),
         ]
         lines += [f"skipped {s.path}: {s.reason}" for s in self.skipped]
+        lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
 
 
@@ -173,6 +175,7 @@ def _build(
     report = _diff(old if reusable else None, corpus.documents, chunks)
     report.stages = stages
     report.skipped = corpus.skipped
+    report.notes = corpus.notes
     report.documents = len(corpus.documents)
     report.chunks = sum(len(c) for c in chunks.values())
 

@@ -382,13 +382,26 @@ _CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", r
 
 
 def _read_html(data: bytes) -> LoadedText:
+    """The page's main content (assistant.html_content): hidden elements removed first,
+    then the article without the page's furniture; the whole visible page when no main
+    content is found, with a note saying so."""
     from bs4 import BeautifulSoup
+
+    from assistant.html_content import drop_hidden, main_content, within
 
     soup = BeautifulSoup(_decode_html(data), "html.parser")
     title, author, published = _html_hints(soup)
+    drop_hidden(soup)
     _drop_non_content(soup)
+    notes: tuple[str, ...] = ()
+    main = main_content(str(soup)) if soup.get_text().strip() else None
+    text = _HtmlText(soup, within(main)).text() if main else ""
+    if not text.strip():
+        text = _HtmlText(soup).text()
+        if text.strip():
+            notes = ("no main content found in the page: its whole visible text is indexed",)
     return LoadedText(
-        text=_HtmlText(soup).text(), title=title, author=author, date=published, format="html"
+        text=text, title=title, author=author, date=published, format="html", notes=notes
     )
 
 
@@ -460,7 +473,10 @@ def _drop_non_content(soup: BeautifulSoup) -> None:
 class _HtmlText:
     """Walks the tree: block elements become paragraphs, inline text is whitespace-collapsed."""
 
-    def __init__(self, root: Tag | BeautifulSoup) -> None:
+    def __init__(
+        self, root: Tag | BeautifulSoup, keep: Callable[[str], bool] | None = None
+    ) -> None:
+        self._keep = keep  # which blocks are content (all when None)
         self._blocks: list[tuple[str, str]] = []  # (kind, text)
         self._buffer: list[str] = []
         self._stack = ["body"]
@@ -512,7 +528,7 @@ class _HtmlText:
         self._buffer.clear()
 
     def _add(self, kind: str, text: str) -> None:
-        if text.strip():
+        if text.strip() and (self._keep is None or self._keep(text)):
             self._blocks.append((kind, text))
 
 

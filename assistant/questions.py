@@ -52,7 +52,14 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
     ("how", re.compile(r"\b(how|comment)\b")),
     (
         "yes_no",
-        re.compile(r"^(est-ce|is|are|was|were|does|do|did|can|has|have|y a-t-il)\b"),
+        re.compile(
+            r"^(est-ce|is|are|was|were|does|do|did|can|has|have|y a-t-il)\b"
+            # French inversion with no asking word: "L'épicerie est-elle ouverte à
+            # tous ?", "Faut-il s'inscrire ?" (asking words are matched by the kinds above,
+            # "que"/"quel" below).
+            r"|^(?!(?:que|qu'|quoi|quel|quelle|quels|quelles|lequel|laquelle)\b)"
+            r".*\b\w+-(?:t-)?(?:il|elle|ils|elles|on)\b"
+        ),
     ),
 ]
 

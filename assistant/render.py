@@ -13,6 +13,8 @@ def answer_as_text(answer: Answer) -> str:
         where = ", ".join(x for x in (c.publisher, c.date, c.url) if x)
         lines.append(f"[{c.n}] {c.title}" + (f" ({where})" if where else ""))
         lines.append(f"    « {c.quote} »  — {c.source_id}, characters {c.start}-{c.end}")
+        if c.copies:
+            lines.append(f"    same text in: {', '.join(c.copies)}")
         if c.answer_start is not None and c.answer_end is not None:
             # The part that answers (the web chat shows it in bold inside the quote).
             lines.append(

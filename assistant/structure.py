@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from assistant.analysis import fold
+from assistant.injection import is_instruction
 
 Span = tuple[int, int]
 
@@ -139,6 +140,8 @@ def analyse(text: str, spans: Sequence[Span]) -> Structure:
 
 def _role(text: str, span: Span, *, whole_line: bool, first: bool = False) -> str:
     sentence = text[span[0] : span[1]].rstrip()
+    if is_instruction(sentence):
+        return "instruction"  # written for a model, never an answer (assistant.injection)
     if whole_line and _CELL in sentence:
         return "row"
     if sentence.endswith("?"):

@@ -109,6 +109,9 @@ def citation_card(
             f"{escape(quoted[b:])}"
         )
     details = [str(citation.get(key) or "") for key in ("publisher", "date", "language")]
+    copies = [str(c) for c in citation.get("copies") or ()]
+    if copies:  # the same text saved elsewhere in the sources, indexed once as this one
+        details.append(f"{text(language, 'copies')} {', '.join(copies)}")
     links = [
         f'<a href="{escape(document_href(source_id, start, end))}" target="_blank" '
         f'rel="noopener">{escape(text(language, "open_document"))}</a>'

@@ -50,6 +50,26 @@ def test_a_question_about_money_asks_for_an_amount(question: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("L'épicerie sociale est-elle ouverte à tous ?", "yes_no"),  # French inversion
+        ("Faut-il s'inscrire ?", "yes_no"),
+        ("Peut-on adhérer en ligne ?", "yes_no"),
+        ("Que fait-elle ?", "what"),
+        ("Qu'a-t-elle fait ?", "what"),
+        ("Quand ouvre-t-elle ?", "when"),
+        ("Combien y a-t-il de SCIC ?", "how_many"),
+    ],
+)
+def test_a_question_asked_by_inversion_is_yes_or_no_unless_it_asks_what(
+    question: str, kind: str
+) -> None:
+    from assistant.questions import question_type
+
+    assert question_type(question) == kind
+
+
+@pytest.mark.parametrize(
     "question", ["What is the name of the grant?", "What is the director's role?"]
 )
 def test_a_question_naming_money_words_without_asking_an_amount_is_not_one(

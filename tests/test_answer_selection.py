@@ -140,6 +140,10 @@ def test_agreeing_scorers_do_not_answer_with_a_sentence_about_something_else() -
     assert _agreed([best, other], selector_threshold=0.22) == []
     best.coverage, best.selected = 0.6, 0.1  # the selector would not answer on its own
     assert _agreed([best, other], selector_threshold=0.22) == []
+    # A table row's column names are in its header: "Quelle subvention a reçu Vélo
+    # Solidaire ?" over "Vélo Solidaire | Poitiers | 12 000 €" (field case 08).
+    best.coverage, best.selected, best.role = 0.097, 0.69, "row"
+    assert _agreed([best, other], selector_threshold=0.22) == [best]
 
 
 def test_a_heading_the_title_already_holds_is_read_once() -> None:
