@@ -32,6 +32,7 @@ class Citation:
     answer_start: int | None = None
     answer_end: int | None = None
     copies: tuple[str, ...] = ()  # other source files holding the same text
+    date_source: str = ""  # where ``date`` comes from (SourceMeta.date_source)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -64,6 +65,7 @@ class Citation:
             answer_start=answer[0] if answer else None,
             answer_end=answer[1] if answer else None,
             copies=meta.copies,
+            date_source=meta.date_source,
         )
 
 

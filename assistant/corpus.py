@@ -144,18 +144,32 @@ def _derived_meta(
     base, n = doc_id, 2
     while doc_id in used_ids:
         doc_id, n = f"{base}-{n}", n + 1
+    from assistant.document_facts import stated_date
+
     first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
     title = loaded.title.strip() or _shorten(first_line) or path.stem.replace("_", " ")
     mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat()
+    # The date the file states about itself first; its write time only as the last
+    # resort, and labelled so (a copied file's write time is the day it was copied).
+    date, source = loaded.date, loaded.date_source if loaded.date else ""
+    own = Document(SourceMeta(id=doc_id, file=rel, title=title), text, sha256="")
+    if not date and (date := stated_date(own, "published")):
+        source = "date line in the text"
+    updated = stated_date(own, "updated")
+    if updated and not source:
+        source = "date line in the text"
+    if not date and not updated:
+        updated, source = mtime, "file modification time"
     return SourceMeta(
         id=doc_id,
         file=rel,
         title=title,
         author=loaded.author,
-        date=loaded.date,
-        updated=mtime,
+        date=date,
+        updated=updated or mtime,
         language=language,
         notes=f"Not in sources.toml; metadata derived from the {loaded.format or 'file'}.",
+        date_source=source,
     )
 
 

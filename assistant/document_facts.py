@@ -104,6 +104,44 @@ class FactLine:
     value: tuple[int, int]
 
 
+_MONTH_NUMBERS = {
+    "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
+    "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12,
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+    "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+
+
+def stated_date(doc: Document, fact: Literal["published", "updated"]) -> str:
+    """The date of the document's own date line ("Publié le 3 octobre 2024", "Dernière
+    mise à jour : 16/01/2019") as YYYY-MM-DD, or "" when it has none."""
+    line = find_fact(doc, fact)
+    if line is None:
+        return ""
+    return iso_date(doc.text[line.value[0] : line.value[1]])
+
+
+def iso_date(value: str) -> str:
+    """``"3 octobre 2024"``, ``"March 31, 2022"``, ``"16/01/2019"`` (day first, as in
+    France) or ``"2024-10-03"`` as YYYY-MM-DD; "" for anything else."""
+    text = fold(value).replace("1er", "1").strip()
+    if match := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text):
+        return text
+    if match := re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text):
+        day, month, year = (int(g) for g in match.groups())
+    elif match := re.fullmatch(r"(\d{1,2})\s+([a-z]+)\.?\s+(\d{4})", text):
+        day, month, year = int(match[1]), _MONTH_NUMBERS.get(match[2], 0), int(match[3])
+    elif match := re.fullmatch(r"([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", text):
+        day, month, year = int(match[2]), _MONTH_NUMBERS.get(match[1], 0), int(match[3])
+    else:
+        return ""
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return ""
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
 def fact_asked(question: str) -> Fact | None:
     """Which fact about a document ``question`` asks for, or None when it asks about
     something else (it must name a document: "l'article", "the page", "celui-là")."""

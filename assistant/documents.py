@@ -23,6 +23,10 @@ class SourceMeta:
     translation_of: str = ""
     notes: str = ""
     from_manifest: bool = False
+    # Where the date shown with citations comes from: "sources.toml", the file's own
+    # metadata ("page metadata", "front matter", "document properties", "PDF
+    # information"), "date line in the text", or "file modification time" (last resort).
+    date_source: str = ""
     # Other files of the sources folder holding the same text, indexed once as this one.
     copies: tuple[str, ...] = ()
 
@@ -43,6 +47,7 @@ class LoadedText:
     author: str = ""
     date: str = ""
     format: str = ""
+    date_source: str = ""  # where ``date`` was found in the file ("front matter", ...)
     notes: tuple[str, ...] = ()  # what the build report should say about how it was read
 
 

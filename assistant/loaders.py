@@ -288,8 +288,9 @@ def _read_markdown(data: bytes) -> LoadedText:
         text=plain,
         title=meta.get("title") or _first_h1(segments),
         author=meta.get("author", ""),
-        date=_iso_date(meta.get("date") or meta.get("published", "")),
+        date=(dated := _iso_date(meta.get("date") or meta.get("published", ""))),
         format="md",
+        date_source="front matter" if dated else "",
     )
 
 
@@ -401,7 +402,13 @@ def _read_html(data: bytes) -> LoadedText:
         if text.strip():
             notes = ("no main content found in the page: its whole visible text is indexed",)
     return LoadedText(
-        text=text, title=title, author=author, date=published, format="html", notes=notes
+        text=text,
+        title=title,
+        author=author,
+        date=published,
+        format="html",
+        date_source="page metadata" if published else "",
+        notes=notes,
     )
 
 
@@ -442,9 +449,41 @@ def _html_hints(soup: BeautifulSoup) -> tuple[str, str, str]:
     author = metas.get("author") or metas.get("dc.creator", "")
     date_keys = ("article:published_time", "date", "dcterms.date", "dc.date")
     raw_date = next((metas[key] for key in date_keys if metas.get(key)), "")
+    linked = _json_ld(soup)
+    raw_date = raw_date or linked.get("datePublished", "") or linked.get("dateCreated", "")
+    author = author or linked.get("author", "")
     if not raw_date and (time := soup.find("time", attrs={"datetime": True})):
         raw_date = str(time.get("datetime"))
     return title, author, _iso_date(raw_date)
+
+
+def _json_ld(soup: BeautifulSoup) -> dict[str, str]:
+    """``datePublished``, ``dateCreated`` and ``author`` (a name) from the page's JSON-LD
+    (schema.org, as CMS themes write it for search engines); malformed blocks are ignored."""
+    import json
+
+    found: dict[str, str] = {}
+    for script in soup.find_all("script", attrs={"type": "application/ld+json"}):
+        try:
+            data = json.loads(script.get_text())
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                for key in ("datePublished", "dateCreated"):
+                    if isinstance(item.get(key), str):
+                        found.setdefault(key, item[key])
+                author = item.get("author")
+                author = author[0] if isinstance(author, list) and author else author
+                name = author.get("name") if isinstance(author, dict) else author
+                if isinstance(name, str) and name.strip():
+                    found.setdefault("author", name.strip())
+                stack.extend(v for v in item.values() if isinstance(v, list | dict))
+    return found
 
 
 def _tag_text(tag: object) -> str:
@@ -579,7 +618,12 @@ def _read_pdf(data: bytes) -> LoadedText:
     _unlock_pdf(reader)
     title, author, created = _pdf_hints(reader)
     return LoadedText(
-        text=_pdf_text(reader), title=title, author=author, date=created, format="pdf"
+        text=_pdf_text(reader),
+        title=title,
+        author=author,
+        date=created,
+        format="pdf",
+        date_source="PDF information" if created else "",
     )
 
 
@@ -650,8 +694,9 @@ def _read_docx(data: bytes) -> LoadedText:
         text="\n\n".join(blocks),
         title=(props.title or "").strip(),
         author=(props.author or "").strip(),
-        date=_iso_date(props.created) if props.created else "",
+        date=(created := _iso_date(props.created) if props.created else ""),
         format="docx",
+        date_source="document properties" if created else "",
     )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from assistant.documents import SourceMeta
 
 MANIFEST_NAME = "sources.toml"
-_ALLOWED = {f.name for f in fields(SourceMeta)} - {"from_manifest", "copies"}
+_ALLOWED = {f.name for f in fields(SourceMeta)} - {"from_manifest", "copies", "date_source"}
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
@@ -62,4 +62,5 @@ def _entry(path: Path, number: int, entry: object) -> SourceMeta:
     if file.is_absolute() or ".." in file.parts:
         raise ManifestError(f"{where}: file {values['file']!r} must be inside the sources folder")
     values["file"] = file.as_posix()
-    return SourceMeta(**values, from_manifest=True)  # type: ignore[arg-type]  # all text
+    dated = "sources.toml" if values.get("date") or values.get("updated") else ""
+    return SourceMeta(**values, from_manifest=True, date_source=dated)  # type: ignore[arg-type]

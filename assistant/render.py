@@ -10,7 +10,9 @@ def answer_as_text(answer: Answer) -> str:
     the part of the quote that answers."""
     lines = [answer.text, ""]
     for c in answer.citations:
-        where = ", ".join(x for x in (c.publisher, c.date, c.url) if x)
+        last_resort = c.date and c.date_source == "file modification time"
+        dated = f"{c.date} (file date: the document gives none)" if last_resort else c.date
+        where = ", ".join(x for x in (c.publisher, dated, c.url) if x)
         lines.append(f"[{c.n}] {c.title}" + (f" ({where})" if where else ""))
         lines.append(f"    « {c.quote} »  — {c.source_id}, characters {c.start}-{c.end}")
         if c.copies:

@@ -109,6 +109,8 @@ def citation_card(
             f"{escape(quoted[b:])}"
         )
     details = [str(citation.get(key) or "") for key in ("publisher", "date", "language")]
+    if details[1] and citation.get("date_source") == "file modification time":
+        details[1] += f" ({text(language, 'file_date')})"  # a last resort, said so
     copies = [str(c) for c in citation.get("copies") or ()]
     if copies:  # the same text saved elsewhere in the sources, indexed once as this one
         details.append(f"{text(language, 'copies')} {', '.join(copies)}")
