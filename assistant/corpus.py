@@ -76,6 +76,9 @@ def load_corpus(
             continue
         if meta is None:
             meta = _derived_meta(path, rel, loaded, text, language, used_ids)
+        if loaded.encoding not in ("", "utf_8", "ascii"):
+            meta = dataclasses.replace(meta, encoding=loaded.encoding)
+            result.notes.append(f"{rel}: read as {loaded.encoding}, not UTF-8")
         used_ids.add(meta.id)
         result.documents.append(Document(meta=meta, text=text, sha256=sha, path=path))
         result.notes.extend(f"{rel}: {note}" for note in loaded.notes)

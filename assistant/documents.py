@@ -29,6 +29,7 @@ class SourceMeta:
     date_source: str = ""
     # Other files of the sources folder holding the same text, indexed once as this one.
     copies: tuple[str, ...] = ()
+    encoding: str = ""  # a text file's or page's character encoding, when not UTF-8
 
     def __post_init__(self) -> None:
         # JSON gives a list back; equality with a freshly read entry needs the tuple.
@@ -48,6 +49,7 @@ class LoadedText:
     date: str = ""
     format: str = ""
     date_source: str = ""  # where ``date`` was found in the file ("front matter", ...)
+    encoding: str = ""  # of a text file or page, as Python names it ("utf_8", "cp1252")
     notes: tuple[str, ...] = ()  # what the build report should say about how it was read
 
 

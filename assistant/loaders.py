@@ -180,25 +180,50 @@ def _short(exc: BaseException) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _decode_text(data: bytes) -> str:
-    """Decode UTF-8 (with or without BOM) or BOM-marked UTF-16; reject binary content."""
+def _decode_text(data: bytes, *, detect: bool = True) -> tuple[str, str]:
+    """``(text, encoding)``: UTF-8 (with or without BOM) or BOM-marked UTF-16; otherwise,
+    with ``detect``, the Western European encoding charset-normalizer finds (Windows-1252,
+    Latin-1/9, Mac Roman: what French Windows and Mac editors still write). Binary content
+    and text no such encoding fits are refused with the reason."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise _EncodingError("not valid UTF-16 text; save the file as UTF-8") from exc
         _reject_binary(text[:_SNIFF_BYTES].encode("utf-8", "replace"))
-        return text
+        return text, "utf_16"
     _reject_binary(data[:_SNIFF_BYTES])
     bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
-        return data[bom:].decode("utf-8")
+        return data[bom:].decode("utf-8"), "utf_8"
     except UnicodeDecodeError as exc:
         offset = bom + exc.start
+        problem = f"not valid UTF-8 (invalid byte 0x{data[offset]:02X} at offset {offset})"
+        if detect and (found := _western_text(data)) is not None:
+            return found
         raise _EncodingError(
-            f"not valid UTF-8 (invalid byte 0x{data[offset]:02X} at offset {offset}); "
-            "save the file as UTF-8"
+            f"{problem} nor Western European text; save the file as UTF-8"
         ) from exc
+
+
+# Encodings a French or English text not in UTF-8 is written in. charset-normalizer left to
+# choose among all reads French as Central European (cp1250: "à" -> "ŕ") or worse.
+_WESTERN_ENCODINGS = ["cp1252", "latin_1", "iso8859_15", "mac_roman", "cp850"]
+
+
+def _western_text(data: bytes) -> tuple[str, str] | None:
+    """The text in the Western European encoding that reads it with the least mess (as
+    charset-normalizer measures it); of equally clean readings, the most common encoding
+    first (Windows-1252 before Mac Roman: "Économie" is clean in both)."""
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(data, cp_isolation=_WESTERN_ENCODINGS))
+    if not matches:
+        return None
+    cleanest = min(match.chaos for match in matches)
+    clean = [match for match in matches if match.chaos <= cleanest + 0.01]
+    best = min(clean, key=lambda match: _WESTERN_ENCODINGS.index(str(match.encoding)))
+    return str(best), str(best.encoding)
 
 
 def _reject_binary(sample: bytes) -> None:
@@ -229,7 +254,8 @@ def _iso_date(value: object) -> str:
 
 
 def _read_txt(data: bytes) -> LoadedText:
-    return LoadedText(text=_decode_text(data), format="txt")
+    text, encoding = _decode_text(data)
+    return LoadedText(text=text, format="txt", encoding=encoding)
 
 
 # ---------------------------------------------------------------------------
@@ -280,7 +306,7 @@ _MD_INLINE_RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], s
 
 
 def _read_markdown(data: bytes) -> LoadedText:
-    text = _decode_text(data)
+    text, encoding = _decode_text(data)
     meta, body = _split_front_matter(text)
     segments = _split_fences(body)
     plain = "".join(seg if code else _strip_markdown(seg) for seg, code in segments)
@@ -291,6 +317,7 @@ def _read_markdown(data: bytes) -> LoadedText:
         date=(dated := _iso_date(meta.get("date") or meta.get("published", ""))),
         format="md",
         date_source="front matter" if dated else "",
+        encoding=encoding,
     )
 
 
@@ -390,7 +417,8 @@ def _read_html(data: bytes) -> LoadedText:
 
     from assistant.html_content import drop_hidden, main_content, within
 
-    soup = BeautifulSoup(_decode_html(data), "html.parser")
+    decoded, encoding = _decode_html(data)
+    soup = BeautifulSoup(decoded, "html.parser")
     title, author, published = _html_hints(soup)
     drop_hidden(soup)
     _drop_non_content(soup)
@@ -408,20 +436,22 @@ def _read_html(data: bytes) -> LoadedText:
         date=published,
         format="html",
         date_source="page metadata" if published else "",
+        encoding=encoding,
         notes=notes,
     )
 
 
-def _decode_html(data: bytes) -> str:
-    """UTF-8/UTF-16 rules first, then the page's declared charset (old pages use latin-1...)."""
+def _decode_html(data: bytes) -> tuple[str, str]:
+    """UTF-8/UTF-16 rules first, then the page's declared charset (old pages use latin-1...),
+    then detection among Western European encodings."""
     try:
-        return _decode_text(data)
+        return _decode_text(data, detect=False)
     except _EncodingError:
         codec = _declared_codec(data)
         if codec is None:
-            raise
+            return _decode_text(data)
         try:
-            return data.decode(codec)
+            return data.decode(codec), codec
         except UnicodeDecodeError as exc:
             raise _EncodingError(f"not valid {codec} text, as the page declares") from exc
 

@@ -10,7 +10,12 @@ from pathlib import Path
 from assistant.documents import SourceMeta
 
 MANIFEST_NAME = "sources.toml"
-_ALLOWED = {f.name for f in fields(SourceMeta)} - {"from_manifest", "copies", "date_source"}
+_ALLOWED = {f.name for f in fields(SourceMeta)} - {
+    "from_manifest",
+    "copies",
+    "date_source",
+    "encoding",
+}
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 

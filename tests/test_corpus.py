@@ -30,7 +30,8 @@ def _bad_files(folder: Path) -> dict[str, str]:
     pdf = _pdf(folder / "whole.pdf", "Un document PDF complet sur les tiers-lieux.")
     (folder / "whole.pdf").unlink()
     (folder / "truncated.pdf").write_bytes(pdf[: len(pdf) // 2])
-    (folder / "latin1.txt").write_bytes("Économie sociale à Poitiers".encode("latin-1"))
+    # Not UTF-8, and no Western European encoding reads it as text.
+    (folder / "undecidable.txt").write_bytes(bytes(range(0x80, 0x100)) * 4)
     (folder / "empty.md").write_bytes(b"")
     (folder / "blank.txt").write_text("   \n\n  ", encoding="utf-8")
     (folder / "random.docx").write_bytes(b"PK\x03\x04 not really a zip")
@@ -38,7 +39,7 @@ def _bad_files(folder: Path) -> dict[str, str]:
     return {
         "junk.txt": "binary content",
         "truncated.pdf": "truncated PDF",
-        "latin1.txt": "not valid UTF-8",
+        "undecidable.txt": "nor Western European text",
         "empty.md": "empty file",
         "blank.txt": "no extractable text",
         "random.docx": "corrupt .docx",
@@ -154,3 +155,13 @@ def test_cli_error_is_a_message_not_a_traceback(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "sources folder not found" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_windows_1252_file_is_indexed_with_its_encoding_recorded(tmp_path: Path) -> None:
+    text = "Jardins partagés de Saint-Éloi\n\nLes jardins accueillent 40 familles ; 12 € l'an."
+    (tmp_path / "jardins.txt").write_bytes(text.encode("cp1252"))
+    result = load_corpus(tmp_path)
+    (document,) = result.documents
+    assert "40 familles" in document.text and "Saint-Éloi" in document.meta.title
+    assert document.meta.encoding == "cp1252"
+    assert result.notes == ["jardins.txt: read as cp1252, not UTF-8"]

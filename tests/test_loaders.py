@@ -269,11 +269,30 @@ def test_control_characters_count_as_binary(tmp_path: Path) -> None:
     assert "binary content" in reason_of(write(tmp_path, "ctl.md", data))
 
 
-def test_invalid_utf8_names_byte_and_offset(tmp_path: Path) -> None:
-    path = write(tmp_path, "latin.txt", "Caf\xe9 au lait".encode("latin-1"))
+def test_undecidable_text_names_byte_and_offset(tmp_path: Path) -> None:
+    path = write(tmp_path, "odd.txt", b"ok " + bytes(range(0x80, 0x100)) * 4)
     assert reason_of(path) == (
-        "not valid UTF-8 (invalid byte 0xE9 at offset 3); save the file as UTF-8"
+        "not valid UTF-8 (invalid byte 0x80 at offset 3) nor Western European text; "
+        "save the file as UTF-8"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("Café au lait, 12 € le kilo : l’épicerie « solidaire ».", "cp1252"),
+        ("Économie sociale à Poitiers, œuvre commune.", "cp1252"),
+        ("Café crème à la Maison de l'ESS.", "mac_roman"),
+    ],
+)
+def test_text_from_windows_and_mac_editors_is_read_and_its_encoding_recorded(
+    tmp_path: Path, text: str, encoding: str
+) -> None:
+    loaded = load_file(write(tmp_path, "note.txt", text.encode(encoding)))
+    assert loaded.text == text
+    assert loaded.encoding == encoding
+    markdown = load_file(write(tmp_path, "note.md", f"# Note\n\n{text}\n".encode(encoding)))
+    assert text in markdown.text and markdown.encoding == encoding
 
 
 def test_truncated_pdf(tmp_path: Path) -> None:
