@@ -141,14 +141,14 @@ def _derived_meta(
     path: Path, rel: str, loaded: LoadedText, text: str, language: str, used_ids: set[str]
 ) -> SourceMeta:
     """Metadata for a file the manifest does not describe, taken from the file itself."""
+    from assistant.document_facts import stated_date
+
     doc_id = slugify(str(Path(rel).with_suffix("")))
     if doc_id in used_ids:
         doc_id = slugify(rel)
     base, n = doc_id, 2
     while doc_id in used_ids:
         doc_id, n = f"{base}-{n}", n + 1
-    from assistant.document_facts import stated_date
-
     first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
     title = loaded.title.strip() or _shorten(first_line) or path.stem.replace("_", " ")
     mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat()

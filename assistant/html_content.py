@@ -47,12 +47,16 @@ def drop_hidden(soup: BeautifulSoup) -> int:
                 continue
             for tag in matched:
                 styles.setdefault(id(tag), {}).update(declarations)
-    hidden: list[Tag] = []
-    for tag in soup.find_all(True):
-        own = dict(styles.get(id(tag), {}))
-        own.update(_declarations(str(tag.get("style") or "")))
-        if own and _hides(own, _background(tag, styles)):
-            hidden.append(tag)
+    tags = soup.find_all(True)
+    for tag in tags:  # inline styles last: they override the sheets
+        inline = _declarations(str(tag.get("style") or ""))
+        if inline:
+            styles.setdefault(id(tag), {}).update(inline)
+    hidden: list[Tag] = [
+        tag
+        for tag in tags
+        if (own := styles.get(id(tag))) and _hides(own, _background(tag, styles))
+    ]
     removed = 0
     for tag in hidden:
         if not tag.decomposed:
@@ -151,11 +155,11 @@ def _hides(style: dict[str, Any], background: tuple[float, float, float]) -> boo
 
 
 def _background(tag: Tag, styles: dict[int, dict[str, Any]]) -> tuple[float, float, float]:
-    """The background colour behind ``tag``: its own or its nearest ancestor's, else white."""
+    """The background colour behind ``tag``: its own or its nearest ancestor's, else white.
+    ``styles``: each element's declarations, sheets and inline style merged."""
     node: Any = tag
     while node is not None and getattr(node, "name", None):
-        own = dict(styles.get(id(node), {}))
-        own.update(_declarations(str(node.get("style") or "")))
+        own = styles.get(id(node), {})
         for name in ("background-color", "background"):
             colour = _colour(own.get(name))
             if colour is not None:
