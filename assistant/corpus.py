@@ -151,29 +151,42 @@ def _derived_meta(
         doc_id, n = f"{base}-{n}", n + 1
     first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
     title = loaded.title.strip() or _shorten(first_line) or path.stem.replace("_", " ")
-    mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat()
-    # The date the file states about itself first; its write time only as the last
-    # resort, and labelled so (a copied file's write time is the day it was copied).
-    date, source = loaded.date, loaded.date_source if loaded.date else ""
+    # Each date as the file states it in its metadata, else in a dated line of its text
+    # ("Publié le …", "mis à jour le …"); its write time only as the last resort, and
+    # labelled so (a copied file's write time is the day it was copied).
     own = Document(SourceMeta(id=doc_id, file=rel, title=title), text, sha256="")
+    text_line = "date line in the text"
+    date, date_from = loaded.date, loaded.date_source
     if not date and (date := stated_date(own, "published")):
-        source = "date line in the text"
-    updated = stated_date(own, "updated")
-    if updated and not source:
-        source = "date line in the text"
+        date_from = text_line
+    updated, updated_from = loaded.updated, loaded.date_source
+    if not updated and (updated := stated_date(own, "updated")):
+        updated_from = text_line
+    if updated and date and _before(updated, date):
+        updated = ""  # modified before it was made: a template's leftover date
     if not date and not updated:
-        updated, source = mtime, "file modification time"
+        mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date().isoformat()
+        updated, updated_from = mtime, "file modification time"
     return SourceMeta(
         id=doc_id,
         file=rel,
         title=title,
+        publisher=loaded.publisher,
         author=loaded.author,
         date=date,
-        updated=updated or mtime,
+        updated=updated,
         language=language,
         notes=f"Not in sources.toml; metadata derived from the {loaded.format or 'file'}.",
-        date_source=source,
+        date_source=date_from if date else updated_from,
+        publisher_source=loaded.publisher_source,
     )
+
+
+def _before(first: str, second: str) -> bool:
+    """Whether ISO date ``first`` is before ``second``, at the precision both have
+    ("2024-06" is not before "2024-06-01")."""
+    n = min(len(first), len(second))
+    return first[:n] < second[:n]
 
 
 def slugify(value: str) -> str:

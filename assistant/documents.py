@@ -27,6 +27,9 @@ class SourceMeta:
     # metadata ("page metadata", "front matter", "document properties", "PDF
     # information"), "date line in the text", or "file modification time" (last resort).
     date_source: str = ""
+    # Where ``publisher`` comes from: "sources.toml" or the file's own metadata, as for
+    # dates; "… (author)" when the file names no publisher and its author stands in.
+    publisher_source: str = ""
     # Other files of the sources folder holding the same text, indexed once as this one.
     copies: tuple[str, ...] = ()
     encoding: str = ""  # a text file's or page's character encoding, when not UTF-8
@@ -46,9 +49,12 @@ class LoadedText:
     text: str
     title: str = ""
     author: str = ""
-    date: str = ""
+    date: str = ""  # published or created, YYYY-MM-DD (or YYYY-MM, YYYY)
     format: str = ""
-    date_source: str = ""  # where ``date`` was found in the file ("front matter", ...)
+    date_source: str = ""  # where ``date``/``updated`` were found ("front matter", ...)
+    updated: str = ""  # last modified, as the file's metadata states it; same form
+    publisher: str = ""
+    publisher_source: str = ""  # as SourceMeta.publisher_source
     encoding: str = ""  # of a text file or page, as Python names it ("utf_8", "cp1252")
     notes: tuple[str, ...] = ()  # what the build report should say about how it was read
 

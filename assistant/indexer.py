@@ -6,7 +6,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,12 +31,20 @@ from assistant.snapshot import (
     read_current,
     write_atomic,
 )
-from assistant.store import ChromaStore, Metadata
+from assistant.store import ChromaStore, Metadata, VectorCollection
+from assistant.vector_reuse import (
+    SentenceKey,
+    moved_documents,
+    same_text_chunks,
+    sentence_sources,
+)
 
 log = logging.getLogger(__name__)
 
 # Bump when cleaning or chunking changes what a file turns into: the next build is full.
-PIPELINE_VERSION = 3  # 3: web pages read for their main content, hidden text dropped
+# 3: web pages read for their main content, hidden text dropped; 4: a unit after a number
+# ends a sentence ("de 14 h à 18 h."), publisher and update date read from the file.
+PIPELINE_VERSION = 4
 _EMBED_BATCH = 256  # chunks per progress step; the model batches inside it
 
 
@@ -46,17 +54,21 @@ class IndexLockedError(RuntimeError):
 
 @dataclass
 class BuildReport:
-    """What a build did. ``added``/``updated``/``removed`` count documents."""
+    """What a build did. ``added``/``updated``/``removed``/``moved`` count documents, each
+    in one of them: a file renamed or moved with its text unchanged is ``moved`` (its new
+    id in ``moved_ids``, old path -> new path in ``moved_files``), not added and removed."""
 
     documents: int = 0
     chunks: int = 0
     added: int = 0
     updated: int = 0
     removed: int = 0
+    moved: int = 0
     skipped: list[SkippedFile] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # how files read in this build were read
     seconds: float = 0.0
-    chunks_embedded: int = 0
+    chunks_embedded: int = 0  # chunks given a vector by a model pass in this build
+    chunks_reused: int = 0  # new chunk ids given the vector of the same text already indexed
     chunks_removed: int = 0
     sentences_embedded: int = 0  # sentences given new vectors (pooled or alone)
     sentences_alone: int = 0  # of those, embedded in a model pass of their own
@@ -65,18 +77,23 @@ class BuildReport:
     added_ids: list[str] = field(default_factory=list)
     updated_ids: list[str] = field(default_factory=list)
     removed_ids: list[str] = field(default_factory=list)
+    moved_ids: list[str] = field(default_factory=list)
+    moved_files: dict[str, str] = field(default_factory=dict)  # old path -> new path
     stages: dict[str, float] = field(default_factory=dict)  # seconds per build stage
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def summary(self) -> str:
+        # ", N moved" only when there is one: the line reads as before for other builds.
+        moved = f", {self.moved} moved" if self.moved else ""
         lines = [
             f"{self.documents} documents, {self.chunks} chunks "
-            f"({self.added} added, {self.updated} updated, {self.removed} removed; "
+            f"({self.added} added, {self.updated} updated, {self.removed} removed{moved}; "
             f"{self.chunks_embedded} chunks embedded) in {self.seconds:.1f} s",
             f"generation {self.generation}" + ("" if self.changed else " (unchanged)"),
         ]
+        lines += [f"moved {before} -> {after}" for before, after in self.moved_files.items()]
         lines += [f"skipped {s.path}: {s.reason}" for s in self.skipped]
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
@@ -159,8 +176,9 @@ def _build(
     wanted = fingerprint(settings)
     current = read_current(index_dir)
     old = _load_previous(settings, store, current)
-    reusable = old is not None and same_fingerprint(old.fingerprint, wanted)
-    previous_docs = {d.meta.file: d for d in old.documents} if old and reusable else {}
+    # The previous generation, when its chunks and vectors may be reused (same fingerprint).
+    previous = old if old is not None and same_fingerprint(old.fingerprint, wanted) else None
+    previous_docs = {d.meta.file: d for d in previous.documents} if previous else {}
 
     stages: dict[str, float] = {}
     clock = _Stopwatch(stages)
@@ -170,9 +188,10 @@ def _build(
         previous=previous_docs,
     )
     clock.lap("load")
-    chunks = _chunk_all(settings, embedder, corpus.documents, old if reusable else None)
+    chunks = _chunk_all(settings, embedder, corpus.documents, previous)
     clock.lap("chunk")
-    report = _diff(old if reusable else None, corpus.documents, chunks)
+    moved = moved_documents(previous, corpus.documents) if previous else {}
+    report = _diff(previous, corpus.documents, moved)
     report.stages = stages
     report.skipped = corpus.skipped
     report.notes = corpus.notes
@@ -183,8 +202,8 @@ def _build(
         chunk.id: chunk_metadata(doc, chunk) for doc in corpus.documents for chunk in chunks[doc.id]
     }
     old_meta = (
-        {c.id: chunk_metadata(old.by_id[c.doc_id], c) for c in old.all_chunks}
-        if old and reusable
+        {c.id: chunk_metadata(previous.by_id[c.doc_id], c) for c in previous.all_chunks}
+        if previous
         else {}
     )
     to_add = [cid for cid in new_meta if cid not in old_meta]
@@ -194,11 +213,10 @@ def _build(
 
     if (
         current is not None
-        and reusable
+        and previous is not None
         and not (to_add or to_remove or to_update or report.added or report.updated)
-        and not report.removed
-        and old is not None
-        and old.skipped == skipped_now
+        and not (report.removed or report.moved)
+        and previous.skipped == skipped_now
         # Keyword terms of another analysis version: build a generation with current ones.
         and counts_analysis(generation_dir(index_dir, current)) == ANALYSIS_VERSION
     ):
@@ -208,19 +226,31 @@ def _build(
 
     generation = _new_generation_name()
     chunk_by_id = {c.id: c for doc_chunks in chunks.values() for c in doc_chunks}
+    # New chunk ids whose embedded text the previous generation holds under another id
+    # (a renamed or moved file, an unchanged paragraph of a renamed one): same vector.
+    same_text = same_text_chunks(previous, chunk_by_id.values()) if previous else {}
     clock.lap("diff")
     try:
-        if current is not None and reusable:
+        if current is not None and previous is not None:
             collection = store.copy(current, generation)
         else:
             collection = store.open(generation, create=True)
+        # Read the reused vectors before their old ids are deleted.
+        reused = _reused_vectors(collection, to_add, same_text)
         collection.delete(to_remove)
         collection.update_metadata(to_update, [new_meta[cid] for cid in to_update])
+        if reused:
+            collection.add(
+                list(reused),
+                np.stack(list(reused.values())),
+                [chunk_by_id[cid].text for cid in reused],
+                [new_meta[cid] for cid in reused],
+            )
         clock.lap("copy")
         pooled = _embed_and_add(
             embedder,
             collection,
-            [chunk_by_id[c] for c in to_add],
+            [chunk_by_id[c] for c in to_add if c not in reused],
             new_meta,
             progress,
             sentences=settings.embedding.sentence_vectors == "pooled",
@@ -239,17 +269,21 @@ def _build(
             chunks=chunks,
             built_at=built_at,
             skipped=skipped_now,
-            indexed_at=_indexed_at(corpus.documents, old if reusable else None, built_at),
+            indexed_at=_indexed_at(corpus.documents, previous, built_at, moved),
         )
         target = generation_dir(index_dir, generation)
         target.mkdir(parents=True, exist_ok=True)
-        previous_dir = generation_dir(index_dir, current) if current and reusable else None
-        reused, report.sentences_alone = write_sentence_vectors(
-            target, snapshot, embedder, old if reusable else None, previous_dir, progress, pooled
+        previous_dir = generation_dir(index_dir, current) if current and previous else None
+        # A vector pooled from a chunk's pass depends on the whole chunk: sentences are
+        # matched by their text alone only where every old vector is a sentence alone.
+        alone = settings.embedding.sentence_vectors == "separate" or not embedder.pools_spans
+        sources = sentence_sources(previous, snapshot, same_text, by_text=alone) if previous else {}
+        kept, report.sentences_alone = write_sentence_vectors(
+            target, snapshot, embedder, previous, previous_dir, progress, pooled, sources=sources
         )
-        report.sentences_embedded = len(snapshot.sentence_keys) - reused
+        report.sentences_embedded = len(snapshot.sentence_keys) - kept
         clock.lap("sentences")
-        keywords, counts = keyword_index(snapshot, old if reusable else None, previous_dir)
+        keywords, counts = keyword_index(snapshot, previous, previous_dir, same_as=same_text)
         keywords.save(target)
         counts.save(target)
         clock.lap("keyword")
@@ -266,10 +300,23 @@ def _build(
     clock.lap("switch")
     report.generation = generation
     report.changed = True
-    report.chunks_embedded = len(to_add)
+    report.chunks_embedded = len(to_add) - len(reused)
+    report.chunks_reused = len(reused)
     report.chunks_removed = len(to_remove)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _reused_vectors(
+    collection: VectorCollection, to_add: Sequence[str], same_text: Mapping[str, str]
+) -> dict[str, Vectors]:
+    """New chunk id -> the stored vector of the old chunk with its text (``same_text``),
+    for the chunks of ``to_add`` that have one in ``collection``; the others are embedded."""
+    wanted = sorted({same_text[cid] for cid in to_add if cid in same_text})
+    found = collection.vectors(wanted) if wanted else {}
+    return {
+        cid: found[same_text[cid]] for cid in to_add if cid in same_text and same_text[cid] in found
+    }
 
 
 class _Stopwatch:
@@ -285,25 +332,40 @@ class _Stopwatch:
         self.last = now
 
 
-def _indexed_at(documents: list[Document], old: Snapshot | None, now: str) -> dict[str, str]:
-    """When each document's current text was first indexed: kept for unchanged ones."""
+def _indexed_at(
+    documents: list[Document],
+    old: Snapshot | None,
+    now: str,
+    moved: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """When each document's current text was first indexed: kept for unchanged ones, and
+    for moved ones (``moved``: new id -> old id), whose text is not new either."""
+    moved = moved or {}
     stamps: dict[str, str] = {}
     for doc in documents:
-        before = old.by_id.get(doc.id) if old is not None else None
-        if old is not None and before is not None and before.sha256 == doc.sha256:
-            stamps[doc.id] = old.indexed_at.get(doc.id) or old.built_at
+        origin = moved.get(doc.id, doc.id)
+        before = old.by_id.get(origin) if old is not None else None
+        same = before is not None and (before.sha256 == doc.sha256 or doc.id in moved)
+        if old is not None and same:
+            stamps[doc.id] = old.indexed_at.get(origin) or old.built_at
         else:
             stamps[doc.id] = now
     return stamps
 
 
 def keyword_index(
-    snapshot: Snapshot, old: Snapshot | None = None, old_dir: Path | None = None
+    snapshot: Snapshot,
+    old: Snapshot | None = None,
+    old_dir: Path | None = None,
+    *,
+    same_as: Mapping[str, str] | None = None,
 ) -> tuple[KeywordIndex, TermCounts]:
     """BM25 over the chunks of ``snapshot``, each analysed in its document's language.
 
-    Chunks already in ``old`` keep their term counts (read from ``old_dir``); only new
-    chunks are analysed, which is most of the cost of a small rebuild of a large index.
+    Chunks already in ``old`` keep their term counts (read from ``old_dir``), and so do
+    chunks with the text of an old one (``same_as``: new id -> old id) in the same
+    language; only new text is analysed, which is most of the cost of a small rebuild of
+    a large index.
     """
     chunks = snapshot.all_chunks
     previous: TermCounts | None = None
@@ -317,7 +379,8 @@ def keyword_index(
         previous, old_rows = None, {}  # counts from another build: analyse everything
     if previous is not None and previous.analysis != ANALYSIS_VERSION:
         previous, old_rows = None, {}  # counts from another analysis: analyse everything
-    fresh = [row for row, c in enumerate(chunks) if c.id not in old_rows]
+    origins = [_count_origin(c, snapshot, old, old_rows, same_as or {}) for c in chunks]
+    fresh = [row for row, origin in enumerate(origins) if origin is None]
     added = TermCounts.count(
         [
             terms(chunks[row].embed_text, snapshot.by_id[chunks[row].doc_id].meta.language or "fr")
@@ -326,16 +389,35 @@ def keyword_index(
         previous.vocabulary if previous else None,
     )
     width = added.matrix.shape[1]
-    kept = [row for row, c in enumerate(chunks) if c.id in old_rows]
+    kept = [(row, old_rows[origin]) for row, origin in enumerate(origins) if origin is not None]
     parts = [added.take(range(len(fresh)), width)]
     if previous is not None and kept:
-        parts.append(previous.take([old_rows[chunks[row].id] for row in kept], width))
+        parts.append(previous.take([old_row for _, old_row in kept], width))
     stacked = sparse.vstack(parts, format="csr")
     # Rows are fresh-then-kept; put them back in chunk order.
     order = np.empty(len(chunks), dtype=np.int64)
-    order[np.asarray(fresh + kept, dtype=np.int64)] = np.arange(len(chunks))
+    order[np.asarray(fresh + [row for row, _ in kept], dtype=np.int64)] = np.arange(len(chunks))
     counts = TermCounts(sparse.csr_matrix(stacked[order]), added.vocabulary).compact()
     return KeywordIndex.from_counts(counts), counts
+
+
+def _count_origin(
+    chunk: Chunk,
+    snapshot: Snapshot,
+    old: Snapshot | None,
+    old_rows: Mapping[str, int],
+    same_as: Mapping[str, str],
+) -> str | None:
+    """The id of the old chunk whose term counts ``chunk`` keeps, or None to analyse it."""
+    if chunk.id in old_rows:
+        return chunk.id
+    origin = same_as.get(chunk.id)
+    if old is None or origin is None or origin not in old_rows:
+        return None
+    # Terms are stemmed in the document's language: the same text in another is new.
+    was = old.by_id[old.chunk_by_id[origin].doc_id].meta.language or "fr"
+    now = snapshot.by_id[chunk.doc_id].meta.language or "fr"
+    return origin if was == now else None
 
 
 def write_sentence_vectors(
@@ -346,12 +428,16 @@ def write_sentence_vectors(
     old_dir: Path | None,
     progress: bool | None,
     pooled: dict[str, Vectors] | None = None,
+    *,
+    sources: Mapping[SentenceKey, SentenceKey] | None = None,
 ) -> tuple[int, int]:
     """Write a vector for every sentence, so answering needs only the question's embedding.
 
     Vectors come from ``pooled`` (made in the chunks' own model pass), else from ``old``
-    (sentences already indexed), else from embedding the sentence alone. Returns how many
-    were reused from ``old`` and how many were embedded alone.
+    (sentences already indexed under the same key, or under the key ``sources`` gives:
+    see :func:`assistant.vector_reuse.sentence_sources`), else from embedding the
+    sentence alone. Returns how many were reused from ``old`` and how many were embedded
+    alone.
     """
     keys = snapshot.sentence_keys
     dim = embedder.dimension
@@ -367,10 +453,13 @@ def write_sentence_vectors(
     if old is not None and old_dir is not None and (old_dir / SENTENCES_FILE).exists():
         old_vectors = np.load(old_dir / SENTENCES_FILE, mmap_mode="r")
         old_rows = {key: row for row, key in enumerate(old.sentence_keys)}
+        sources = sources or {}
         pairs = [
-            (row, old_rows[key])
+            (row, old_rows[origin])
             for row, key in enumerate(keys)
-            if not done[row] and key in old_rows
+            if not done[row]
+            and (origin := key if key in old_rows else sources.get(key)) is not None
+            and origin in old_rows
         ]
         if pairs:
             new_rows, from_rows = (np.asarray(side) for side in zip(*pairs, strict=True))
@@ -427,21 +516,29 @@ def _chunk_all(
 
 
 def _diff(
-    old: Snapshot | None, documents: Sequence[Document], chunks: dict[str, list[Chunk]]
+    old: Snapshot | None, documents: Sequence[Document], moved: Mapping[str, str]
 ) -> BuildReport:
+    """Documents added, updated, removed and ``moved`` (new id -> old id), each in one."""
     report = BuildReport()
     old_docs = old.by_id if old else {}
     new_ids = {doc.id for doc in documents}
     for doc in documents:
-        before = old_docs.get(doc.id)
-        if before is None:
+        before = old_docs.get(moved.get(doc.id, doc.id))
+        if doc.id in moved and before is not None:
+            report.moved_ids.append(doc.id)
+            report.moved_files[before.meta.file] = doc.meta.file
+        elif before is None:
             report.added_ids.append(doc.id)
         elif before.sha256 != doc.sha256 or before.meta != doc.meta or before.text != doc.text:
             report.updated_ids.append(doc.id)
-    report.removed_ids = [doc_id for doc_id in old_docs if doc_id not in new_ids]
+    gone = set(moved.values())
+    report.removed_ids = [
+        doc_id for doc_id in old_docs if doc_id not in new_ids and doc_id not in gone
+    ]
     report.added = len(report.added_ids)
     report.updated = len(report.updated_ids)
     report.removed = len(report.removed_ids)
+    report.moved = len(report.moved_ids)
     return report
 
 

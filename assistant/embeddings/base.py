@@ -57,6 +57,16 @@ class EmbeddingBackend(ABC):
         return self.passages(texts), [None] * len(texts)
 
     @property
+    def pools_spans(self) -> bool:
+        """Whether :meth:`passages_with_spans` may pool span vectors from a passage's pass.
+
+        When False, every span vector is the span embedded alone: a function of its text,
+        which an index may reuse wherever that text recurs. A backend that overrides
+        :meth:`passages_with_spans` is taken to pool.
+        """
+        return type(self).passages_with_spans is not EmbeddingBackend.passages_with_spans
+
+    @property
     @abstractmethod
     def model(self) -> Any:
         """The library's loaded model object (for benchmarks and adapters); loads it."""
