@@ -258,6 +258,11 @@ _ENTITY = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-ZÀ-Ý][\w’'-]*(?:\s+[A-ZÀ-Ý]
 _NOT_NAMES = frozenset(
     """ESS SSE I Et And Qui Que Quel Quelle Quels Quelles Who What When Where Why How Which
     Combien Comment Pourquoi Où Est Is Are Do Does Did Can Tu Vous Il Elle""".split()
+    # English writes months and weekdays with a capital: "held in October 2018" names a
+    # date, which the date and number checks look at, not something the evidence must
+    # spell as written (the French evidence says "octobre").
+    + """January February March April May June July August September October November
+    December Monday Tuesday Wednesday Thursday Friday Saturday Sunday""".split()
 )
 
 

@@ -13,6 +13,10 @@ _ABBREVIATIONS = frozenset(
     jr sr vs approx dept univ inc ltd co corp est""".split()
 )
 
+# Units written after a number, which may end a sentence: "ouvert de 14 h à 18 h."
+_UNITS = frozenset("h min mn s m km kg g l".split())
+_NUMBER_BEFORE = re.compile(r"\d[\u00a0\u202f ]?$")
+
 # A sentence ends with . ! ? … (possibly repeated), then optional closing quotes/brackets,
 # which French typography separates by a (non-breaking) space: « … entrepreneurs. »
 _END = re.compile(r"[.!?…]+(?:[ \u00a0\u202f]?[»”\"’')\]])*(?=\s)")
@@ -77,6 +81,12 @@ def _is_boundary(text: str, punct_start: int, cut: int, stop: int) -> bool:
         return True
     word = _word_before(text, punct_start)
     if not word:
+        return True
+    before = punct_start - len(word)
+    if word.lower() in _UNITS and _NUMBER_BEFORE.search(text, max(0, before - 2), before):
+        # "…de 14 h à 18 h. L'association est présidée par…": a unit after a number
+        # ends the sentence like any word; read as an initial, it glued the next
+        # sentence (the answer) to the opening hours.
         return True
     if word.lower() in _ABBREVIATIONS:
         return False

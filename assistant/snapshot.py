@@ -16,6 +16,7 @@ from assistant.acronyms import Acronyms
 from assistant.analysis import fold
 from assistant.chunking import Chunk, embedding_input
 from assistant.documents import Document, SourceMeta
+from assistant.spelling import Vocabulary
 from assistant.structure import Structure, analyse
 
 _WORD = re.compile(r"[^\W\d_]+")
@@ -23,6 +24,10 @@ _WORD = re.compile(r"[^\W\d_]+")
 STATE_FILE = "state.json"
 SENTENCES_FILE = "sentences.npy"
 CURRENT_FILE = "CURRENT"
+
+
+# How often a capitalised spelling must occur for a lowercase word to be read as a name.
+_NAME_MIN_COUNT = 2
 
 
 @dataclass
@@ -68,7 +73,8 @@ class Snapshot:
         form: ``"creee"`` -> ``"créée"``, ``"roue"`` -> ``"Roue"`` (in "Roue Libre"); the
         most frequent spelling when several fold alike, and only where it is not the
         folded form itself (computed once per generation)."""
-        counts: Counter[str] = Counter()
+        counts: Counter[str] = Counter()  # words inside sentences, as written
+        opening: Counter[str] = Counter()  # sentences' first words, first letter lowered
         for doc in self.documents:
             for match in _WORD.finditer(doc.text):
                 word = match.group(0)
@@ -77,13 +83,30 @@ class Snapshot:
                 if not before or before[-1] in "\n.!?…:;|":
                     # A sentence's, a line's or a table cell's first word is capitalised
                     # whatever it is: it tells nothing of how the word is written
-                    # ("Faut-il…", a column "Subvention" is not a name).
-                    word = word[:1].lower() + word[1:]
-                counts[word] += 1
+                    # ("Faut-il…", a column "Subvention" is not a name), only its accents.
+                    opening[word[:1].lower() + word[1:]] += 1
+                else:
+                    counts[word] += 1
+        lowercase = {fold(w) for w in counts if w[:1].islower()}
         forms: dict[str, str] = {}
-        for word, _ in counts.most_common():
-            forms.setdefault(fold(word), word)
+        for word, _ in (counts + opening).most_common():
+            folded = fold(word)
+            if word[:1].isupper() and (counts[word] < _NAME_MIN_COUNT or folded in lowercase):
+                # A word the documents also write in lowercase inside a sentence is a
+                # common word, whatever its most frequent spelling; one capitalised once
+                # may be a title's ("Director of Community Development"): neither is made
+                # a name the evidence must hold ("in charge of economic development"
+                # asked for someone called "Development").
+                continue
+            forms.setdefault(folded, word)
         return {folded: word for folded, word in forms.items() if word != folded}
+
+    @cached_property
+    def vocabulary(self) -> Vocabulary:
+        """The documents' words, folded, with their counts, languages and spellings: what
+        a misspelled question word is corrected into (:mod:`assistant.spelling`). Computed
+        on first use, once per generation."""
+        return Vocabulary.from_documents(self.documents)
 
     def folded_text(self, doc_id: str) -> str:
         """The document's text lowercased without accents, computed once per document."""

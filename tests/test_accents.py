@@ -71,10 +71,29 @@ def test_capitals_count_only_inside_sentences() -> None:
 
     text = (
         "# Faut-il s'inscrire ?\n\nFaut-il payer ? Il faut venir chez Roue Libre. Roue Libre livre."
+        " On répare avec Roue Libre."
     )
     doc = Document(SourceMeta(id="d", file="d.md", title="D"), text, sha256="0")
     forms = Snapshot("g", {}, [doc], {}).written_forms
     assert forms.get("roue") == "Roue" and "faut" not in forms  # "Faut-il" opens sentences
+
+
+def test_a_word_also_written_in_lowercase_or_capitalised_once_is_not_a_name() -> None:
+    # "Who is the vice-president in charge of economic development?" must not ask for
+    # someone called "Development" because a job title capitalises the word once.
+    from assistant.documents import Document, SourceMeta
+    from assistant.snapshot import Snapshot
+
+    text = (
+        "We met Claire Moreau, Director of Community Development, and Claire Moreau's team. "
+        "The Economy Office and the economy of the region. The Economy Office opens."
+    )
+    doc = Document(SourceMeta(id="d", file="d.txt", title="D"), text, sha256="0")
+    forms = Snapshot("g", {}, [doc], {}).written_forms
+    assert "development" not in forms  # capitalised once, in a title
+    assert "economy" not in forms  # written in lowercase too
+    assert forms.get("claire") == "Claire"
+    assert as_written("who is claire moreau?", forms, "en") == "who is Claire Moreau?"
 
 
 def test_a_table_cell_opens_like_a_sentence() -> None:
@@ -83,7 +102,10 @@ def test_a_table_cell_opens_like_a_sentence() -> None:
     from assistant.documents import Document, SourceMeta
     from assistant.snapshot import Snapshot
 
-    text = "Structure | Commune | Subvention\nVélo Solidaire | Poitiers | 12 000 €"
+    text = (
+        "Structure | Commune | Subvention\nVélo Solidaire | Poitiers | 12 000 €\n"
+        "Vélo Solidaire | Migné | 3 000 €"
+    )
     doc = Document(SourceMeta(id="d", file="d.docx", title="D"), text, sha256="0")
     forms = Snapshot("g", {}, [doc], {}).written_forms
     assert "subvention" not in forms and "commune" not in forms

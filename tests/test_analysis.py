@@ -201,3 +201,21 @@ def test_a_sentence_that_only_names_someone_does_not_say_who_they_are() -> None:
     assert describes("Charlélie Flamant est designer.", "Charlélie Flamant")
     assert not describes("dont est extraite l'interview de Pascal Duforestel.", "Pascal Duforestel")
     assert not describes("Caroline Moreau, directrice, l'a dit.", "Pascal Duforestel")
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("Where was the SSE forum held in October 2018?", []),  # a date, not a name
+        ("What opens on Monday in Bordeaux?", ["Bordeaux"]),
+        ("Quelle structure de Châtellerault a ouvert en mars ?", ["Châtellerault"]),
+    ],
+)
+def test_months_and_weekdays_are_not_names_the_evidence_must_spell(
+    question: str, names: list[str]
+) -> None:
+    # French evidence writes "octobre 2018": asking that it hold "October" declined the
+    # question although the sentence says where the forum was held.
+    from assistant.questions import question_entities
+
+    assert question_entities(question) == names

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.sentences import split_sentences
 from assistant.structure import MAX_ITEMS, Structure, analyse, announced_count
 
@@ -34,9 +36,10 @@ def test_paragraphs_are_numbered_under_their_heading() -> None:
     )
     _, roles, structure = _read(text)
     assert roles[0] == "question"
-    # The first paragraph is 0 with or without a blank line after the heading.
-    assert structure.paragraph[1:3] == (0, 1)
-    assert structure.paragraph[-1] == 0 and structure.heading[-1] == 3
+    # The first paragraph is 0 with or without a blank line after the heading (its two
+    # sentences: "17 h." ends the first).
+    assert structure.paragraph[1:4] == (0, 0, 1)
+    assert structure.paragraph[-1] == 0 and structure.heading[-1] == 4
 
 
 def test_a_headline_without_closing_punctuation_is_a_heading() -> None:
@@ -117,3 +120,25 @@ def test_a_title_with_a_year_is_a_heading_but_a_later_data_line_is_not() -> None
     text = "Prix Coup de cœur ESS 2024\n\nAnnée d'adhésion au RTES: 2007\n11 % des emplois\n"
     _, roles, _ = _read(text)
     assert roles == ["heading", "prose", "prose"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A unit after a number ends a sentence; read as an initial ("J. Dupont") it glued
+        # the answer ("présidée par…") to the opening hours before it.
+        (
+            "Ouvert de 14 h à 18 h. L'association est présidée par Françoise Mazeau.",
+            ["Ouvert de 14 h à 18 h.", "L'association est présidée par Françoise Mazeau."],
+        ),
+        (
+            "La visite dure 30 min. Ensuite, on déjeune.",
+            ["La visite dure 30 min.", "Ensuite, on déjeune."],
+        ),
+        # Initials and abbreviations still do not end one.
+        ("Signé J. Dupont et M. Martin.", ["Signé J. Dupont et M. Martin."]),
+        ("Voir p. 12 du rapport.", ["Voir p. 12 du rapport."]),
+    ],
+)
+def test_a_unit_after_a_number_ends_a_sentence(text: str, expected: list[str]) -> None:
+    assert [text[a:b] for a, b in split_sentences(text)] == expected
