@@ -13,6 +13,7 @@ from functools import cache
 from assistant.acronyms import Acronyms
 from assistant.analysis import fold, is_stop_word, query_terms, terms, words
 from assistant.glossary import Glossary
+from assistant.spelling import is_word
 
 # Words that say what kind of answer is wanted rather than what it is about.
 _META_WORDS = frozenset(
@@ -21,6 +22,8 @@ _META_WORDS = frozenset(
     number many much what which who when where why how quoi qui quand ou comment pourquoi
     est-ce dit disent say says tell""".split()
 )
+# The weight of a concept no indexed text uses (concept_weights): above the idf of every
+# term of an index under some 4,000 chunks (log1p((n - 0.5) / 1.5)).
 UNKNOWN_IDF = 8.0
 # "A-t-il été publié ?", "ont été créées": "été" is the passive's auxiliary, not the season
 # the glossary translates ("summer"), which no answer holds.
@@ -33,9 +36,7 @@ _PASSIVE_ETE = re.compile(
 
 @cache
 def _meta_terms() -> frozenset[str]:
-    return (
-        frozenset(t for word in _META_WORDS for t in _all_terms(word)) | _META_WORDS
-    )  # a concept the corpus never uses weighs like the rarest word
+    return frozenset(t for word in _META_WORDS for t in _all_terms(word)) | _META_WORDS
 
 
 @dataclass(frozen=True)
@@ -182,11 +183,38 @@ def _dedupe(concepts: Sequence[Concept]) -> list[Concept]:
 
 
 def concept_weights(concepts: Sequence[Concept], idf: Mapping[str, float]) -> list[float]:
-    """Each concept weighs as its rarest known form; unknown concepts weigh the most."""
-    return [
-        c.weight * max((idf[t] for t in c.all_terms if t in idf), default=UNKNOWN_IDF)
-        for c in concepts
-    ]
+    """Each concept's weight (times its own ``weight``): the idf of its rarest form that
+    ``idf`` (term -> idf, the index's) holds.
+
+    A concept no form of which the index holds weighs the most, :data:`UNKNOWN_IDF`, when
+    it is a word of French or English, a number or an acronym: the corpus does not speak
+    of it, and a sentence without it hardly answers ("demain" in "Quel temps fera-t-il
+    demain ?"). A word of neither language, a misspelling left uncorrected ("combein"),
+    says nothing of the question: it weighs like the index's average term (its mean idf,
+    at most :data:`UNKNOWN_IDF`), not enough to outweigh the words that do (issue 15).
+    """
+    average: float | None = None  # summed over the index only for a question that needs it
+    weights: list[float] = []
+    for c in concepts:
+        known = [idf[t] for t in c.all_terms if t in idf]
+        if known:
+            weights.append(c.weight * max(known))
+        elif idf and _misspelt(c):
+            if average is None:
+                average = min(UNKNOWN_IDF, sum(idf.values()) / len(idf))
+            weights.append(c.weight * average)
+        else:
+            weights.append(c.weight * UNKNOWN_IDF)
+    return weights
+
+
+def _misspelt(concept: Concept) -> bool:
+    """Whether a concept no indexed text uses reads as a misspelling: a content word (its
+    surface lowercased, letters only: not a number, an acronym or a phrase) that neither
+    the French nor the English word list knows (:func:`assistant.spelling.is_word`). A
+    name in neither list reads so too: the question's capitals are gone by then."""
+    surface = concept.surface
+    return surface.isalpha() and surface.islower() and not is_word(surface)
 
 
 def coverage(concepts: Sequence[Concept], weights: Sequence[float], found: set[str]) -> float:

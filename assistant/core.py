@@ -40,6 +40,7 @@ from assistant.reader import shared_reader
 from assistant.retrieval import HybridRetriever, Retrieval, ServingIndex
 from assistant.settings import Settings
 from assistant.snapshot import Snapshot, generation_dir, read_current
+from assistant.spelling import correct
 from assistant.store import ChromaStore
 
 if TYPE_CHECKING:
@@ -289,11 +290,14 @@ class Assistant:
         """``question`` as the extractive pipeline reads it, retrieval done: what
         :meth:`stream` hands the answerer, and what ``evals/calibrate_reader.py`` fits on
         (so the candidates fitted are the ones answered from)."""
-        earlier = context_questions(question, messages)
+        # Misspelled words read as the documents spell them ("recylerie de Poitier" ->
+        # "recyclerie de Poitiers"); the question shown to the user stays as typed.
+        spelled = self.spelled(question, language, index)
+        earlier = [self.spelled(q, language, index) for q in context_questions(question, messages)]
         # "And the year before?": searched and checked as the year it means; words typed
         # without capitals or accents as the documents write them ("roue libre").
         reading = as_written(
-            resolve_relative_year(question, messages), index.snapshot.written_forms, language
+            resolve_relative_year(spelled, messages), index.snapshot.written_forms, language
         )
         retriever = self.retriever(index)
         retrieval = retriever.retrieve(
@@ -305,12 +309,24 @@ class Assistant:
             earlier=earlier,
             reading=reading,
             retrieval=retrieval,
-            kind=asked_kind(question, messages),
+            kind=asked_kind(spelled, messages),
             # The reader reads the question with what a follow-up leaves out filled in,
             # and the other forms of its terms (translations, acronyms) that the evidence
             # may use instead.
             asked=retriever.expand(follow_up_question(reading, messages), language),
             previous_answer=previous_answer(messages) if earlier else "",
+        )
+
+    def spelled(self, text: str, language: str, index: ServingIndex) -> str:
+        """``text`` (a question in ``language``) with its misspelled words as the documents
+        of ``index`` spell them (:func:`assistant.spelling.correct`): the glossary's words
+        and other forms of the index's terms are kept as typed."""
+        return correct(
+            text,
+            index.snapshot.vocabulary,
+            language,
+            keep=self.glossary.words,
+            known=index.idf.keys(),
         )
 
     def _generate(
@@ -371,11 +387,11 @@ class Assistant:
 class Turn:
     """One question as the extractive pipeline reads it (:meth:`Assistant.turn`).
 
-    ``reading``: the question with relative years resolved and words written as the
-    documents write them; ``earlier``: the questions it leans on (empty when it stands
-    alone); ``kind``: what it asks for (a follow-up's may come from the one before);
-    ``asked``: what the reader reads; ``previous_answer``: the answer a follow-up must
-    not repeat.
+    ``reading``: the question with relative years resolved, misspelled words corrected
+    and words written as the documents write them; ``earlier``: the questions it leans on
+    (empty when it stands alone), misspellings corrected too; ``kind``: what it asks for
+    (a follow-up's may come from the one before); ``asked``: what the reader reads;
+    ``previous_answer``: the answer a follow-up must not repeat.
     """
 
     question: str

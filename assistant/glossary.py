@@ -60,6 +60,14 @@ class Glossary:
     def _needles_fr(self) -> list[tuple[str, str]]:
         return _needles(self.fr_to_en)
 
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """Every word of every phrase, in either language, folded: words the documents
+        may rightly lack (an English term over French documents), never taken for a
+        misspelling of theirs (:mod:`assistant.spelling`)."""
+        phrases = [*self.en_to_fr, *self.fr_to_en]
+        return frozenset(word for phrase in phrases for word in _LETTERS.findall(phrase))
+
     def translate(self, text: str, source_language: str) -> list[str]:
         """Phrases of the other language for the glossary phrases found in ``text``."""
         found = [t for _, translations in self.matches(text, source_language) for t in translations]
@@ -71,6 +79,9 @@ def _needles(table: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:
     :meth:`Glossary.matches` looks for, computed once per glossary."""
     ordered = sorted(table, key=len, reverse=True)
     return [(p, " " + _plain(p) + " ") for p in ordered if _plain(p)]
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 def _plain(text: str) -> str:
