@@ -91,7 +91,7 @@ class ServingIndex:
     def warm(self) -> None:
         """Load everything now rather than on the first question."""
         _ = self.keyword, self.chunk_rows, self.sentence_vectors, self.sentence_rows, self.idf
-        _ = self.snapshot.acronyms
+        _ = self.snapshot.acronyms, self.snapshot.vocabulary
 
 
 def default_dense_weights(embedder: Embedder) -> dict[str, float]:
