@@ -16,7 +16,7 @@ from assistant.acronyms import Acronyms
 from assistant.analysis import fold
 from assistant.chunking import Chunk, embedding_input
 from assistant.documents import Document, SourceMeta
-from assistant.spelling import Vocabulary
+from assistant.spelling import Vocabulary, opens_sentence
 from assistant.structure import Structure, analyse
 
 _WORD = re.compile(r"[^\W\d_]+")
@@ -78,9 +78,7 @@ class Snapshot:
         for doc in self.documents:
             for match in _WORD.finditer(doc.text):
                 word = match.group(0)
-                at = match.start()
-                before = doc.text[max(0, at - 12) : at].rstrip(" \t\u00a0«\"'(-#*")
-                if not before or before[-1] in "\n.!?…:;|":
+                if opens_sentence(doc.text, match.start()):
                     # A sentence's, a line's or a table cell's first word is capitalised
                     # whatever it is: it tells nothing of how the word is written
                     # ("Faut-il…", a column "Subvention" is not a name), only its accents.

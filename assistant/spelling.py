@@ -36,7 +36,7 @@ from assistant.analysis import STOP_WORDS_EN, STOP_WORDS_FR, fold, is_stop_word,
 from assistant.documents import Document
 from assistant.lexicon import get_lexicon
 
-__all__ = ["Vocabulary", "correct", "corrections", "is_word", "max_edits"]
+__all__ = ["Vocabulary", "correct", "corrections", "is_word", "max_edits", "opens_sentence"]
 
 _WORD = re.compile(r"[^\W\d_]+")
 MIN_LETTERS = 4  # shorter words are too often another word one edit away ("les", "des")
@@ -52,9 +52,9 @@ def max_edits(word: str) -> int:
     return 1 if len(word) < LONG_WORD else 2
 
 
-def _opens_sentence(text: str, at: int) -> bool:
+def opens_sentence(text: str, at: int) -> bool:
     """Whether the word at ``at`` opens a sentence, a line or a table cell, where a capital
-    tells nothing of the word (the same reading as Snapshot.written_forms)."""
+    tells nothing of the word (also how Snapshot.written_forms tells names)."""
     before = text[max(0, at - 12) : at].rstrip(" \t\u00a0«\"'(-#*")
     return not before or before[-1] in "\n.!?…:;|"
 
@@ -106,7 +106,7 @@ class Vocabulary:
                 folded = fold(word)
                 counts[folded] += 1
                 words.add(folded)
-                if title or _opens_sentence(text, match.start()):
+                if title or opens_sentence(text, match.start()):
                     opening[word[:1].lower() + word[1:]] += 1
                 else:
                     inside[word] += 1
@@ -179,7 +179,7 @@ def corrections(
             or is_stop_word(word)
         ):
             continue
-        if word.isupper() or (word[:1].isupper() and not _opens_sentence(text, match.start())):
+        if word.isupper() or (word[:1].isupper() and not opens_sentence(text, match.start())):
             # A capital typed on purpose: a name, corrected only into a name of the
             # documents one edit away, unless the question's language has that word
             # ("Maire" is not a typo of "Mairie"). Only its own language's list: surnames
