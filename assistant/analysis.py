@@ -26,6 +26,9 @@ _TOKEN = re.compile(
     r"\d+(?:\.\d+)?|[^\W\d_]+(?:['’](?!(?:re|ve|ll)\b)[^\W\d_]{2,})*", re.UNICODE | re.IGNORECASE
 )
 _APOSTROPHES = str.maketrans("", "", "'’")
+# "30th", "1st", "1er", "XXIe"... an ordinal written in digits is its number: "its 30th
+# anniversary" meets "ses 30 ans" instead of leaving "th" as a word the evidence lacks.
+_ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th|er|re|ère|ème|eme|e)\b", re.IGNORECASE)
 
 STOP_WORDS_FR = frozenset(
     """a à au aux avec ce ces cet cette ceux c ça d dans de des du elle elles en et est été être
@@ -78,7 +81,7 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Lowercased word and number tokens, elisions removed, stop words kept."""
-    text = _ELISION.sub(" ", normalise_numbers(text))
+    text = _ORDINAL.sub(r"\1", _ELISION.sub(" ", normalise_numbers(text)))
     return [token.translate(_APOSTROPHES).lower() for token in _TOKEN.findall(text)]
 
 

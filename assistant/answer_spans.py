@@ -27,7 +27,8 @@ _NUMBER_WORDS = (
     r"|forty|fifty|hundred|thousand|dozen"
 )
 _COUNT = re.compile(
-    rf"(?<![\w.,])(?:{_NUMBER}|(?:une |un |a )?(?:{_NUMBER_WORDS}))"
+    # "\b" after a number word: "vingtième" (an ordinal) holds "vingt" but counts nothing.
+    rf"(?<![\w.,])(?:{_NUMBER}|(?:une |un |a )?(?:{_NUMBER_WORDS})\b)"
     rf"(?:{_S}(?:millions?|milliards?|million|billion))?"
     r"(?:\s+(?:de |d'|d’|of )?[^\W\d_][\w'’-]*)?",
     re.IGNORECASE,

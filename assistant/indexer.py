@@ -43,8 +43,9 @@ log = logging.getLogger(__name__)
 
 # Bump when cleaning or chunking changes what a file turns into: the next build is full.
 # 3: web pages read for their main content, hidden text dropped; 4: a unit after a number
-# ends a sentence ("de 14 h à 18 h."), publisher and update date read from the file.
-PIPELINE_VERSION = 4
+# ends a sentence ("de 14 h à 18 h."), publisher and update date read from the file;
+# 5: an ordinal in digits is indexed as its number ("30th", "1er" -> "30", "1").
+PIPELINE_VERSION = 5
 _EMBED_BATCH = 256  # chunks per progress step; the model batches inside it
 
 

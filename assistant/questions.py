@@ -18,6 +18,9 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
             r"|quel(?:le)?s? (?:est |etait |a ete )?(?:le |la )?(?:budget|montant|part|pourcentage"
             r"|proportion|chiffre d'affaires|subvention|somme|prix|cout|tarif|dotation)s?"
             r"|combien (?:coute|ca coute|d'euros|de budget|represente|pese)"
+            # "Combien va coûter la rénovation… ?", "Combien a coûté…", "combien coûtera"
+            r"|combien (?:(?:va|vont|a|ont|avait|devrait|doit|va-t-elle|va-t-il)(?:-t-\w+)? )?"
+            r"cout(?:e|er|era|ent|eront|erait|e-t-il|e-t-elle)?"
             r"|what percentage|how big)\b"
         ),
     ),
@@ -84,6 +87,16 @@ _EVIDENCE: dict[str, re.Pattern[str]] = {
     ),
     "when": re.compile(
         r"\b(?:1[89]\d\d|20\d\d)\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:" + _MONTHS + r")\b"
+        # A date relative to the text's own: "dans deux ans", "in two years", "il y a
+        # trois ans", "l'an prochain", "last year".
+        r"|\b(?:dans|d'ici|in|within)\s+(?:(?:\d+|un|une|a|one|quelques|a few|"
+        + _NUMBER_WORDS
+        + r")\s+)+(?:ans?|annees?|mois|semaines?|years?|months?|weeks?)\b"
+        r"|\b(?:il y a|voici)\s+(?:\S+\s+){1,2}(?:ans?|annees?|mois)\b"
+        r"|\b(?:years?|months?|weeks?)\s+ago\b"
+        r"|\b(?:l'an|l'annee|le mois|la semaine)\s+(?:prochaine?|derniere?|passee?)\b"
+        r"|\b(?:next|last|this)\s+(?:year|month|week|spring|summer|autumn|winter)\b"
+        r"|\bcette annee\b|\b(?:au printemps|a l'automne|en hiver|cet ete)\b"
     ),
     "where": re.compile(
         r"(?:\b|(?<=\s))(?:à|a|au|aux|en|dans|in|at|near|près de|sur)\s+"
@@ -266,6 +279,9 @@ _NOT_NAMES = frozenset(
 )
 
 
+_POSSESSIVE = re.compile(r"[’']s$")
+
+
 def question_entities(question: str) -> list[str]:
     """Names the question is about: capitalised words past its first word ("Bordeaux",
     "Le Baudet"), which the evidence must mention for an answer to be about them."""
@@ -274,5 +290,8 @@ def question_entities(question: str) -> list[str]:
         words = [w.strip("’'-") for w in match.group(1).split() if w not in _NOT_NAMES]
         words = [w for w in words if w]
         if words:
+            # "Hamon's visit" names Hamon: the evidence writes "Benoît Hamon", never with
+            # an English possessive; inside a name it stays ("King's African Rifles").
+            words[-1] = _POSSESSIVE.sub("", words[-1])
             names.append(" ".join(words))
     return names

@@ -26,3 +26,20 @@ def test_a_long_sentence_is_cut_to_the_clauses_around_the_span() -> None:
     assert "14 300 repas" in part and len(part.split()) < len(LONG.split()) / 2
     assert len(part.split()) >= 8  # reads on its own, not a bare number
     assert not part.endswith((",", ";", " "))
+
+
+def test_a_relative_clause_is_quoted_with_what_it_hangs_on() -> None:
+    # "… qui va bénéficier d'une rénovation de 6,1 millions d'euros …" alone does not say
+    # what the 6,1 millions renovate.
+    text = (
+        "Dans deux ans, après une longue concertation avec les habitants et les associations "
+        "du quartier, le vingtième tiers-lieu de l'agglomération devrait voir le jour dans "
+        "l'ancienne caserne de pompiers de Pont-Achard, qui va bénéficier d'une rénovation "
+        "de 6,1 millions d'euros, afin d'accueillir de nouvelles activités liées à la "
+        "culture, à l'hébergement, à la restauration et à la création d'entreprises."
+    )
+    span = (text.index("6,1"), text.index("6,1") + len("6,1 millions d'euros"))
+    start, end = answer_part(text, 0, len(text), span)
+    part = text[start:end]
+    assert "6,1 millions d'euros" in part
+    assert not part.startswith("qui") and "caserne de pompiers" in part

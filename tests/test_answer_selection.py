@@ -155,3 +155,26 @@ def test_a_heading_the_title_already_holds_is_read_once() -> None:
     other = Candidate(passage, 0, 0, 0, len(sentence), sentence, heading="Les chiffres")
     assert repeated.reader_input().text() == f"{sentence} [SEP] D"
     assert other.reader_input().text() == f"{sentence} [SEP] D ; Les chiffres"
+
+
+def test_the_reader_is_unsure_of_english_questions_whatever_the_evidence() -> None:
+    """The reader was trained on French questions: an English question over English
+    evidence ("When is the twentieth third place expected to open?" / "In two years, the
+    twentieth…", read at 0.14 for a threshold of 0.18) may be answered where the selector
+    agrees, as over French evidence; a French question over French prose may not."""
+    from assistant.extractive import _unsure
+
+    def candidate(text: str, language: str) -> Candidate:
+        document = Document(
+            SourceMeta(id=language, file="d.txt", title="D", language=language), text, "0"
+        )
+        chunk = Chunk("d#0", "d", 0, 0, len(text), text, ((0, len(text)),), text)
+        return Candidate(Passage(chunk, document, 1.0), 0, 0, 0, len(text), text, score=0.14)
+
+    english = candidate("In two years, the twentieth opens.", "en")
+    french = candidate("Dans deux ans, le vingtième ouvrira.", "fr")
+    assert _unsure([english], "en", unaccented=False)
+    assert _unsure([french], "en", unaccented=False)
+    assert not _unsure([french], "fr", unaccented=False)
+    assert _unsure([french], "fr", unaccented=True)
+    assert not _unsure([], "en", unaccented=False)

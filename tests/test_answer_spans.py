@@ -73,3 +73,11 @@ def test_the_terminal_rendering_names_the_part_that_answers() -> None:
     )  # fmt: skip
     text = answer_as_text(Answer(text=f"{quote} [1]", citations=[citation]))
     assert "    answer: 7 500 €" in text.splitlines()
+
+
+def test_an_ordinal_is_not_the_count() -> None:
+    # "le vingtième devrait voir le jour… 6,1 millions d'euros": "vingtième" holds
+    # "vingt" but counts nothing; the span went to it and the quote was cut to its clause.
+    sentence = "Dans deux ans, le vingtième ouvrira, avec une rénovation de 6,1 millions d'euros."
+    span = typed_span("how_many", "Combien de millions ?", sentence)
+    assert span is not None and sentence[span[0] : span[1]].startswith("6,1 millions")
