@@ -374,6 +374,14 @@ class ExtractiveAnswerer:
             # Usines' turnover: a number about none of what the question names is another
             # number of the same document.
             kept = [c for c in kept if c.coverage > 0 or not concepts]
+        if kind == "when":
+            # "Quand a eu lieu la visite de Benoît Hamon à Niort ?" is not answered by "la
+            # Scop CIN… a fêté ses 30 ans en présence de Benoît Hamon lors de sa visite"
+            # when another sentence says when (a date, a day, an hour, "dans deux ans", in
+            # the sentence or the heading above it). Not required outright: "when" is
+            # also answered by an event or an era ("durant la Restauration").
+            dated = [c for c in kept if evidence_match(kind, f"{c.heading}\n{c.quoted()}")]
+            kept = dated or kept
         counted = _counted_concept(question, concepts) if kind == "how_many" else None
         if counted is not None:
             # "How many volunteers?": when some sentence counts volunteers, the sentences

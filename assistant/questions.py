@@ -26,7 +26,11 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "how_many",
-        re.compile(r"\b(how many|combien|number of|nombre d|quel nombre|what number)\b"),
+        re.compile(
+            r"\b(how many|combien|number of|nombre d|quel nombre|what number"
+            # "Quelle est la population de l'agglomération ?" asks for a count of people.
+            r"|quelle (?:est|etait) la population|what (?:is|was) the population)\b"
+        ),
     ),
     (
         "when",
@@ -97,6 +101,20 @@ _EVIDENCE: dict[str, re.Pattern[str]] = {
         r"|\b(?:l'an|l'annee|le mois|la semaine)\s+(?:prochaine?|derniere?|passee?)\b"
         r"|\b(?:next|last|this)\s+(?:year|month|week|spring|summer|autumn|winter)\b"
         r"|\bcette annee\b|\b(?:au printemps|a l'automne|en hiver|cet ete)\b"
+        # A day of the week, a time of day, a frequency: "du lundi au vendredi de 8h30 à
+        # 17h30", "chaque année en novembre", "every Saturday".
+        r"|\b(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday"
+        r"|thursday|friday|saturday|sunday|week-end|weekend)s?\b"
+        r"|\b\d{1,2}\s?h(?:\s?\d{2})?\b|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b"
+        # Older dates: "en 1222", "vers 350 av. J.-C.", "au XXe siècle", "in the 5th century".
+        r"|\b(?:en|vers|depuis|des|de|d'|du|au|a partir de|jusqu'en|jusqu'a|avant|apres|entre"
+        r"|in|since|around|circa|by|from|until|before|after|between)\s*\d{3,4}\b"
+        r"|\b\d{1,4}\s+(?:av|apr)\.?\s*j\.?-?c|\b\d{1,4}\s+(?:bc|ad|bce|ce)\b"
+        r"|\b(?:siecles?|century|centuries|millenaire|millennium|decennie|decade)\b"
+        r"|\bannees\s+\d0\b|\b\d{2,4}s\b|\bmoyen age\b"
+        r"|\b(?:chaque|tous les|toutes les|every)\s+(?:ans?|annees?|mois|semaines?|jours?|years?"
+        r"|months?|weeks?|days?)\b"
+        r"|\b(?:aujourd'hui|demain|hier|today|tomorrow|yesterday)\b"
     ),
     "where": re.compile(
         r"(?:\b|(?<=\s))(?:à|a|au|aux|en|dans|in|at|near|près de|sur)\s+"
@@ -125,12 +143,23 @@ _PRONOUNS = re.compile(
 def question_type(question: str) -> str:
     """The first matching type, checked from the most specific; ``"what"`` otherwise."""
     text = fold(question)
+    if _OTHER_ASKING.match(text):
+        # "Que fait Hortense quand Cézanne a des insomnies ?": after another asking word,
+        # "quand"/"when" joins two clauses; it asks nothing.
+        text = _CONJUNCTION_WHEN.sub(" ", text)
     for name, pattern in _TYPES:
         if name == "why" and re.search(r"(^|\s)où\b", question.lower()):
             return "where"  # "où" folds to "ou" (or), so it is checked before folding
         if pattern.search(text):
             return name
     return "what"
+
+
+_OTHER_ASKING = re.compile(
+    r"\s*(?:que|qu'|quoi|qui|quel|quelle|quels|quelles|comment|pourquoi|combien|ou\b|what"
+    r"|who|which|how|why|where)"
+)
+_CONJUNCTION_WHEN = re.compile(r"(?<=\w )(?:quand|when)\b(?!\s*\??\s*$)")
 
 
 _COUNTED = re.compile(
@@ -151,8 +180,13 @@ def counted_noun(question: str) -> str:
 
 
 # Nouns that count anyone or anything: "How many people work there?" is answered by
-# "onze salariés" as well.
-_ANY_COUNT = frozenset("people persons personnes gens fois times".split())
+# "onze salariés" as well; "Combien de structures employeuses… ?" by "un millier
+# d'établissements employeurs" (a structure, an organisation, an establishment: the
+# field's words for any of its bodies).
+_ANY_COUNT = frozenset(
+    """people persons personnes gens fois times structures organismes organisations
+    organizations etablissements entites acteurs bodies entities""".split()
+)
 
 
 _ROLE_ASKED = re.compile(

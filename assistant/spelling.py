@@ -8,7 +8,8 @@ rapidfuzz's Damerau-Levenshtein distance, so a swap of two letters ("combein") i
 
 Conservative by design, since a wrong correction answers another question:
 
-- words of fewer than 4 letters, numbers and stop words are left as typed;
+- words of fewer than 4 letters, numbers and stop words are left as typed, except the
+  asking word that opens the question ("Qel est…" -> "Quel est…", "Whn…" -> "When…");
 - so is a word of the glossary (``keep``: English terms French documents lack), one the
   index knows another form of ("salariées", "duree"), and one the pyspellchecker lists
   know, accents aside (:mod:`assistant.lexicon`): "maire" is not a typo of "mairie"
@@ -167,9 +168,18 @@ def corrections(
     from rapidfuzz.distance import DamerauLevenshtein
 
     found: dict[str, str] = {}
+    first = _WORD.search(text)
+    first_start = first.start() if first else -1
     for match in _WORD.finditer(text):
         word = match.group(0)
         folded = fold(word)
+        if match.start() == first_start:
+            asking = _asking_word(folded, language)
+            if asking:
+                # "Qel est le rôle de… ?": the asking word that opens the question, one
+                # edit away, however short ("qel", "wat").
+                found[word] = asking.capitalize() if word[:1].isupper() else asking
+                continue
         edits = max_edits(folded)
         if (
             word in found
@@ -203,6 +213,30 @@ def corrections(
             spelled = spelled[:1].upper() + spelled[1:]  # "Combein de…" -> "Combien de…"
         found[word] = spelled
     return found
+
+
+# The words that open questions, by language: a typo in one of them is corrected whatever
+# its length, when it opens the question.
+_ASKING = {
+    "fr": ("quel", "quelle", "quels", "quelles", "qui", "quoi", "quand", "comment", "combien",
+           "pourquoi", "où"),
+    "en": ("what", "which", "when", "where", "who", "whom", "whose", "how", "why"),
+}  # fmt: skip
+
+
+def _asking_word(folded: str, language: str) -> str:
+    """The asking word of ``language`` one edit from ``folded`` (a question's first word,
+    folded), when ``folded`` is no word itself; "" otherwise. Ties go to the first in
+    :data:`_ASKING`."""
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    words = _ASKING.get(language, ())
+    if len(folded) < 2 or fold(folded) in {fold(w) for w in words} or is_word(folded):
+        return ""
+    if is_stop_word(folded):
+        return ""
+    close = [w for w in words if DamerauLevenshtein.distance(folded, fold(w)) == 1]
+    return close[0] if close else ""
 
 
 def correct(

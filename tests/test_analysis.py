@@ -91,6 +91,8 @@ def test_a_question_naming_money_words_without_asking_an_amount_is_not_one(
         ("Combien y a-t-il de tiers-lieux ?", "tiers-lieux"),
         ("Quel est le nombre d’adhérents ?", "adherents"),
         ("How many people work there?", ""),  # anyone counts: "onze salariés" answers it
+        # Any body of the field counts: "un millier d'établissements employeurs" answers it.
+        ("Combien de structures employeuses relèvent de l'ESS ?", ""),
         ("Combien coûte un poste ?", ""),
     ],
 )
@@ -274,3 +276,52 @@ def test_a_date_relative_to_the_text_answers_when(sentence: str, dated: bool) ->
     from assistant.questions import evidence_match
 
     assert evidence_match("when", sentence) == (1.0 if dated else 0.0)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Quelle est la population de l'agglomération poitevine ?", "What is the population of Niort?"],
+)
+def test_a_population_is_a_count(question: str) -> None:
+    # "Quelle est la population… ?" was answered "une vingtaine de tiers-lieux": read as a
+    # "what" question, nothing asked for a number of people.
+    from assistant.questions import question_type
+
+    assert question_type(question) == "how_many"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "dated"),
+    [
+        ("Ouvert du lundi au vendredi de 8h30 à 17h30.", True),
+        ("Le marché a lieu chaque année en novembre.", True),
+        ("The repair café meets every Saturday.", True),
+        ("la Scop CIN a fêté ses 30 ans en présence de Benoît Hamon lors de sa visite", False),
+        ("En 1222, André II de Hongrie proclame la bulle d'or.", True),  # older dates
+        ("Le bureau a été reconstruit vers la fin du XVIIIe siècle.", True),
+        ("Vers 350 av. J.-C., les Celtes s'installent dans le bassin.", True),
+    ],
+)
+def test_days_hours_and_frequencies_say_when(sentence: str, dated: bool) -> None:
+    # An answer to "when" must say when; opening hours and weekly meetings do.
+    from assistant.questions import evidence_match
+
+    assert evidence_match("when", sentence) == (1.0 if dated else 0.0)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Que fait Hortense quand Cézanne a des insomnies ?", "what"),
+        ("Qui était maire quand la Maison a ouvert ?", "who"),
+        ("What does she do when he cannot sleep?", "what"),
+        ("Depuis quand est-elle présidente ?", "when"),
+        ("Elle ouvre quand ?", "when"),
+    ],
+)
+def test_when_joining_two_clauses_asks_nothing(question: str, kind: str) -> None:
+    # After another asking word, "quand" is a conjunction: the question was read as a
+    # "when" question and its answer had to hold a date.
+    from assistant.questions import question_type
+
+    assert question_type(question) == kind

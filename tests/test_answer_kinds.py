@@ -285,3 +285,12 @@ def test_a_sure_first_reading_ends_the_reading(assistant: Assistant) -> None:
     assert sum(c.reading is not None for c in everything) == min(6, len(everything))
     assert sum(c.reading is not None for c in early) == 2
     assert "35 personnes" in everything[0].text and early[0].text == everything[0].text
+
+
+# 3. A sentence on the topic that does not hold the asked fact is no answer.
+def test_an_answer_to_when_says_when(assistant: Assistant) -> None:
+    # The anniversary sentence names the visit too; only the other one says when it was.
+    answer = answered(
+        assistant, "Quand a eu lieu la visite de la ministre à Châtellerault ?", "14 octobre"
+    )
+    assert "40 ans" not in answer.text

@@ -43,6 +43,17 @@ def test_misspelled_words_are_read_as_the_documents_spell_them() -> None:
     assert found == {"combein": "combien", "recylerie": "recyclerie", "Poitier": "Poitiers"}
 
 
+def test_the_asking_word_that_opens_the_question_is_corrected_however_short() -> None:
+    # "Qel est le rôle de… ?" was declined: three letters are too few for a correction,
+    # but the first word of a question is one of a dozen asking words.
+    words = vocabulary(FACT)
+    assert correct("Qel est le rôle de la recyclerie ?", words, "fr").startswith("Quel est")
+    assert correct("Whn did it open?", words, "en") == "When did it open?"
+    # Only the opening word, and only when it is no word itself.
+    assert correct("Que fait la recyclerie ?", words, "fr") == "Que fait la recyclerie ?"
+    assert "qel" in correct("Le qel de la recyclerie ?", words, "fr")
+
+
 def test_the_correction_keeps_the_documents_accents_and_the_typed_capital() -> None:
     words = vocabulary("Elle compte une quarantaine de bénévoles.")
     assert correct("Combein de benevols ?", words, "fr") == "Combien de bénévoles ?"
