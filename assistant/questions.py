@@ -114,7 +114,9 @@ _EVIDENCE: dict[str, re.Pattern[str]] = {
         r"|\bannees\s+\d0\b|\b\d{2,4}s\b|\bmoyen age\b"
         r"|\b(?:chaque|tous les|toutes les|every)\s+(?:ans?|annees?|mois|semaines?|jours?|years?"
         r"|months?|weeks?|days?)\b"
-        r"|\b(?:aujourd'hui|demain|hier|today|tomorrow|yesterday)\b"
+        # Not "aujourd'hui"/"today": mostly "nowadays" ("elle réunit aujourd'hui sept
+        # associés" does not say when it was founded).
+        r"|\b(?:demain|hier|tomorrow|yesterday)\b"
     ),
     "where": re.compile(
         r"(?:\b|(?<=\s))(?:à|a|au|aux|en|dans|in|at|near|près de|sur)\s+"
@@ -148,6 +150,8 @@ def question_type(question: str) -> str:
         # "quand"/"when" joins two clauses; it asks nothing.
         text = _CONJUNCTION_WHEN.sub(" ", text)
     for name, pattern in _TYPES:
+        if name == "amount" and _PRIZE.search(text):
+            continue  # "Quel prix ont remporté les Ateliers Cord'âges ?": a prize, not a price
         if name == "why" and re.search(r"(^|\s)où\b", question.lower()):
             return "where"  # "où" folds to "ou" (or), so it is checked before folding
         if pattern.search(text):
@@ -155,6 +159,11 @@ def question_type(question: str) -> str:
     return "what"
 
 
+# "prix" is a price or a prize: won, received or awarded, it is a prize.
+_PRIZE = re.compile(
+    r"\bprix\b.*\b(?:remport|gagn|obten|obtien|re[cç]u|decern|attribu|recompens)"
+    r"|\b(?:remport|gagn|obten|obtien|re[cç]u|decern|attribu)\w*\b.*\bprix\b"
+)
 _OTHER_ASKING = re.compile(
     r"\s*(?:que|qu'|quoi|qui|quel|quelle|quels|quelles|comment|pourquoi|combien|ou\b|what"
     r"|who|which|how|why|where)"

@@ -103,9 +103,12 @@ def raw_throughput(embedder: Any, texts: list[str], sample: int) -> dict[str, An
     """The model alone on (a random sample of) the build's chunk texts: texts per second."""
     chosen = texts if len(texts) <= sample else random.Random(7).sample(texts, sample)
     started = time.perf_counter()
-    embedder.model.encode(
-        chosen, batch_size=embedder.settings.batch_size, normalize_embeddings=True
-    )
+    if hasattr(embedder.model, "encode"):  # sentence-transformers: the library alone
+        embedder.model.encode(
+            chosen, batch_size=embedder.settings.batch_size, normalize_embeddings=True
+        )
+    else:  # e5: its torch network has no encode(); the embedder's own batches are the model
+        embedder.passages(chosen)
     seconds = time.perf_counter() - started
     started = time.perf_counter()
     embedder.count_tokens(chosen)

@@ -297,6 +297,7 @@ def test_a_population_is_a_count(question: str) -> None:
         ("Le marché a lieu chaque année en novembre.", True),
         ("The repair café meets every Saturday.", True),
         ("la Scop CIN a fêté ses 30 ans en présence de Benoît Hamon lors de sa visite", False),
+        ("Constituée en SCOP, elle réunit aujourd'hui sept associés salariés.", False),
         ("En 1222, André II de Hongrie proclame la bulle d'or.", True),  # older dates
         ("Le bureau a été reconstruit vers la fin du XVIIIe siècle.", True),
         ("Vers 350 av. J.-C., les Celtes s'installent dans le bassin.", True),
@@ -322,6 +323,22 @@ def test_days_hours_and_frequencies_say_when(sentence: str, dated: bool) -> None
 def test_when_joining_two_clauses_asks_nothing(question: str, kind: str) -> None:
     # After another asking word, "quand" is a conjunction: the question was read as a
     # "when" question and its answer had to hold a date.
+    from assistant.questions import question_type
+
+    assert question_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Quel prix ont remporté les Ateliers Cord'âges ?", "what"),
+        ("Quel prix le jury a-t-il décerné ?", "what"),
+        ("Quel est le prix d'un repas ?", "amount"),
+    ],
+)
+def test_a_prize_won_is_no_price(question: str, kind: str) -> None:
+    # "prix" read as a price asked for a number, and "ont remporté la palme dans la
+    # catégorie inclusion" was declined.
     from assistant.questions import question_type
 
     assert question_type(question) == kind
