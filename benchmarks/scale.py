@@ -108,7 +108,7 @@ def raw_throughput(embedder: Any, texts: list[str], sample: int) -> dict[str, An
             chosen, batch_size=embedder.settings.batch_size, normalize_embeddings=True
         )
     else:  # e5: its torch network has no encode(); the embedder's own batches are the model
-        embedder.passages(chosen)
+        embedder.embed(chosen)
     seconds = time.perf_counter() - started
     started = time.perf_counter()
     embedder.count_tokens(chosen)
