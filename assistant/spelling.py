@@ -168,16 +168,14 @@ def corrections(
     from rapidfuzz.distance import DamerauLevenshtein
 
     found: dict[str, str] = {}
-    first = _WORD.search(text)
-    first_start = first.start() if first else -1
-    for match in _WORD.finditer(text):
+    for position, match in enumerate(_WORD.finditer(text)):
         word = match.group(0)
         folded = fold(word)
-        if match.start() == first_start:
+        if position == 0:
             asking = _asking_word(folded, language)
             if asking:
                 # "Qel est le rôle de… ?": the asking word that opens the question, one
-                # edit away, however short ("qel", "wat").
+                # edit away, however short ("qel", "whn").
                 found[word] = asking.capitalize() if word[:1].isupper() else asking
                 continue
         edits = max_edits(folded)
@@ -230,13 +228,11 @@ def _asking_word(folded: str, language: str) -> str:
     :data:`_ASKING`."""
     from rapidfuzz.distance import DamerauLevenshtein
 
+    # The asking words themselves are stop words: typed right, they are left as they are.
+    if len(folded) < 2 or is_word(folded) or is_stop_word(folded):
+        return ""
     words = _ASKING.get(language, ())
-    if len(folded) < 2 or fold(folded) in {fold(w) for w in words} or is_word(folded):
-        return ""
-    if is_stop_word(folded):
-        return ""
-    close = [w for w in words if DamerauLevenshtein.distance(folded, fold(w)) == 1]
-    return close[0] if close else ""
+    return next((w for w in words if DamerauLevenshtein.distance(folded, fold(w)) == 1), "")
 
 
 def correct(
