@@ -32,10 +32,11 @@ test: $(STAMP) system-deps lint audit  ## Install everything, lint, audit, and r
 audit: $(STAMP)  ## Known vulnerabilities of the installed packages (pip-audit); fails on any found.
 	$(PY) .ci/audit.py
 
-lint: $(STAMP)  ## ruff and mypy, as CI runs them.
+lint: $(STAMP)  ## ruff, mypy and the import layers (lint-imports), as CI runs them.
 	$(PY) -m ruff check assistant tests evals benchmarks .ci
 	$(PY) -m ruff format --check assistant tests evals benchmarks .ci
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 eval: $(STAMP)  ## Evaluate the corpus set and the PIAF sample against the baseline.
 	$(PY) -m assistant eval evals/poitiers.jsonl

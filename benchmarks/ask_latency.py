@@ -39,7 +39,7 @@ def measure(
     repeats: int, question_set: Path, *, reader: bool | None = None, backend: str | None = None
 ) -> dict[str, list[float]]:
     from assistant.core import Assistant
-    from assistant.questionset import load_question_set
+    from assistant.evaluate.question_sets import load_question_set
     from assistant.settings import EmbeddingSettings, Settings
 
     items = load_question_set(question_set).items
@@ -86,7 +86,7 @@ def table(title: str, stages: dict[str, list[float]]) -> str:
 
 
 def _p95(values: list[float]) -> float:
-    from assistant.metrics import percentile
+    from assistant.evaluate.metrics import percentile
 
     return percentile(values, 95)
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import torch
 
-from assistant.chunking import chunk_document
-from assistant.corpus import load_corpus
 from assistant.embeddings import Embedder
+from assistant.index.chunking import chunk_document
+from assistant.ingest.source_folder import load_corpus
 from assistant.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,7 +37,12 @@ def main() -> None:
     texts = [
         chunk.embed_text
         for doc in load_corpus(args.sources).documents
-        for chunk in chunk_document(doc, embedder.count_tokens, settings.chunking.max_tokens)
+        for chunk in chunk_document(
+            doc,
+            embedder.count_tokens,
+            max_tokens=settings.chunking.max_tokens,
+            min_tokens=settings.chunking.min_tokens,
+        )
     ]
     texts = random.Random(7).sample(texts, min(args.n, len(texts)))
     tokens = statistics.fmean(embedder.count_tokens(texts))

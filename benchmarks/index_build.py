@@ -25,7 +25,7 @@ from pathlib import Path
 
 from assistant.core import Assistant
 from assistant.embeddings import Embedder
-from assistant.piaf import export_sources
+from assistant.evaluate.piaf import export_sources
 from assistant.settings import EmbeddingSettings, Settings
 
 REPO = Path(__file__).resolve().parents[1]

@@ -125,7 +125,7 @@ def plain_documents(job: dict[str, Any]) -> list[Any]:
     """The same cleaned texts the assistant indexes, as LangChain documents."""
     from langchain_core.documents import Document as LCDocument
 
-    from assistant.corpus import load_corpus
+    from assistant.ingest.source_folder import load_corpus
 
     corpus = load_corpus(Path(job["sources"]))
     return [
@@ -214,8 +214,8 @@ def process_age() -> float:
 def child_query_ours(job: dict[str, Any]) -> dict[str, Any]:
     marks = {"interpreter": process_age()}
     from assistant.core import Assistant
-    from assistant.evaluation import SystemResult
-    from assistant.questionset import load_question_set
+    from assistant.evaluate.question_sets import load_question_set
+    from assistant.evaluate.runner import SystemResult
 
     marks["imports"] = process_age()
     items = load_question_set(Path(job["questions"])).items
@@ -252,8 +252,8 @@ def child_query_ours(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def child_query_plain(job: dict[str, Any]) -> dict[str, Any]:
-    from assistant.evaluation import SystemResult
-    from assistant.questionset import load_question_set
+    from assistant.evaluate.question_sets import load_question_set
+    from assistant.evaluate.runner import SystemResult
 
     items = load_question_set(Path(job["questions"])).items
     store, embeddings = plain_store(job, create=False)
@@ -302,7 +302,7 @@ def scored_record(
     seconds: float,
 ) -> Any:
     """One question's outcome, scored as ``assistant eval`` scores it."""
-    from assistant.evaluation import Record
+    from assistant.evaluate.runner import Record
 
     record = Record(
         id=item.id,
@@ -324,7 +324,7 @@ def scored_record(
 
 
 def query_summary(stages: dict[str, list[float]], result: Any) -> dict[str, Any]:
-    from assistant.metrics import percentile
+    from assistant.evaluate.metrics import percentile
 
     metrics = result.metrics()
     return {

@@ -36,15 +36,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.chunking import chunk_document
-from assistant.cleaning import clean_text
-from assistant.documents import Document, SourceMeta, UnreadableFileError
+from assistant.documents import Document, SourceMeta
 from assistant.embeddings import Embedder
-from assistant.loaders import load_file
-from assistant.piaf import iter_paragraphs
-from assistant.questionset import load_question_set
-from assistant.sentences import is_prose, split_sentences
+from assistant.errors import UnreadableFileError
+from assistant.evaluate.piaf import iter_paragraphs
+from assistant.evaluate.question_sets import load_question_set
+from assistant.index.chunking import chunk_document
+from assistant.ingest.cleaning import clean_text
+from assistant.ingest.loaders import load_file
 from assistant.settings import Settings
+from assistant.text.sentences import is_prose, split_sentences
 
 REPO = Path(__file__).resolve().parents[1]
 PUBLISHER = "PIAF v1.1 (Etalab), from French Wikipedia"

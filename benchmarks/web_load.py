@@ -42,9 +42,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.metrics import percentile
-from assistant.questionset import load_question_set
-from assistant.web_text import UI
+from assistant.evaluate.metrics import percentile
+from assistant.evaluate.question_sets import load_question_set
+from assistant.serve.web_phrases import UI
 
 REPO = Path(__file__).resolve().parents[1]
 PLACEHOLDERS = {f"*{words['searching']}*" for words in UI.values()}

@@ -1,9 +1,9 @@
-"""Calibrate the reader's score and the abstention threshold (assistant/calibration.py).
+"""Calibrate the reader's score and the abstention threshold (assistant/answer/calibration.py).
 
     .venv/bin/python evals/calibrate_reader.py        # or: make train-reader (after training)
 
 The calibrated score is a logistic model over the reader's logit and the selector's
-explicit signals (assistant/calibration.py), fitted the way evals/train_selector.py fits
+explicit signals (assistant/answer/calibration.py), fitted the way evals/train_selector.py fits
 the selector, so that the two can be compared on the same candidates:
 
 - data: questions of the PIAF *development* articles (evals/train_reader.py's split:
@@ -49,11 +49,11 @@ from train_selector import (  # noqa: E402
     top1,
 )
 
-from assistant.calibration import CALIBRATION_FILE, FEATURES, Calibration  # noqa: E402
-from assistant.extractive import ExtractiveAnswerer  # noqa: E402
-from assistant.piaf import sample_questions  # noqa: E402
-from assistant.questionset import EvalItem, load_question_set  # noqa: E402
-from assistant.reader import READER_DIR, Reader  # noqa: E402
+from assistant.answer.calibration import CALIBRATION_FILE, FEATURES, Calibration  # noqa: E402
+from assistant.answer.extractive import ExtractiveAnswerer  # noqa: E402
+from assistant.answer.reader import READER_DIR, Reader  # noqa: E402
+from assistant.evaluate.piaf import sample_questions  # noqa: E402
+from assistant.evaluate.question_sets import EvalItem, load_question_set  # noqa: E402
 
 SMOOTHING = 2  # threshold steps of 0.02 on each side
 # In right decisions: a wrong answer undoes a right one. The selector's rule (half a right

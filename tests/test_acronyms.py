@@ -9,19 +9,19 @@ from typing import Any, cast
 
 import pytest
 
-from assistant.acronyms import (
+from assistant.core import Assistant
+from assistant.embeddings import Embedder
+from assistant.retrieve.concepts import concept_weights, coverage, question_concepts
+from assistant.retrieve.retriever import HybridRetriever
+from assistant.text.acronyms import (
     DEFAULT_TABLE,
     Acronyms,
     builtin_pairs,
     definitions,
     spelled_out,
 )
-from assistant.analysis import fold, terms
-from assistant.concepts import concept_weights, coverage, question_concepts
-from assistant.core import Assistant
-from assistant.embeddings import Embedder
-from assistant.glossary import Glossary
-from assistant.retrieval import HybridRetriever
+from assistant.text.analysis import fold, terms
+from assistant.text.glossary import Glossary
 from tests.conftest import answered, indexed
 
 DATA = Path(__file__).parent / "data" / "acronyms"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.analysis import fold, query_terms, terms, words
+from assistant.text.analysis import fold, query_terms, terms, words
 
 
 @pytest.mark.parametrize(
@@ -46,7 +46,7 @@ def test_every_apostrophe_folds_to_one() -> None:
     ],
 )
 def test_a_question_about_money_asks_for_an_amount(question: str) -> None:
-    from assistant.questions import question_type
+    from assistant.text.question_kinds import question_type
 
     assert question_type(question) == "amount"
 
@@ -66,7 +66,7 @@ def test_a_question_about_money_asks_for_an_amount(question: str) -> None:
 def test_a_question_asked_by_inversion_is_yes_or_no_unless_it_asks_what(
     question: str, kind: str
 ) -> None:
-    from assistant.questions import question_type
+    from assistant.text.question_kinds import question_type
 
     assert question_type(question) == kind
 
@@ -77,7 +77,7 @@ def test_a_question_asked_by_inversion_is_yes_or_no_unless_it_asks_what(
 def test_a_question_naming_money_words_without_asking_an_amount_is_not_one(
     question: str,
 ) -> None:
-    from assistant.questions import question_type
+    from assistant.text.question_kinds import question_type
 
     assert question_type(question) != "amount"
 
@@ -97,7 +97,7 @@ def test_a_question_naming_money_words_without_asking_an_amount_is_not_one(
     ],
 )
 def test_a_count_question_says_what_it_counts(question: str, noun: str) -> None:
-    from assistant.questions import counted_noun
+    from assistant.text.question_kinds import counted_noun
 
     assert counted_noun(question) == noun
 
@@ -122,7 +122,7 @@ def test_a_count_question_says_what_it_counts(question: str, noun: str) -> None:
     ],
 )
 def test_a_count_is_a_number_of_things(sentence: str, counts: bool) -> None:
-    from assistant.questions import evidence_match
+    from assistant.text.question_kinds import evidence_match
 
     assert evidence_match("how_many", sentence, of_things=True) == (1.0 if counts else 0.0)
     # "C'est combien pour adhérer ?" names nothing it counts: a price answers it.
@@ -141,13 +141,13 @@ def test_a_count_is_a_number_of_things(sentence: str, counts: bool) -> None:
     ],
 )
 def test_a_who_question_about_an_office_names_it(question: str, office: str) -> None:
-    from assistant.questions import role_asked
+    from assistant.text.question_kinds import role_asked
 
     assert role_asked(question) == office
 
 
 def test_a_deputy_is_not_the_office_they_assist() -> None:
-    from assistant.extractive import _without_deputies
+    from assistant.answer.extractive import _without_deputies
 
     text = "L'adjointe au maire est Claire Moreau, vice-présidente de l'agglomération."
     assert "maire" not in _without_deputies(text) and "president" not in _without_deputies(text)
@@ -164,7 +164,7 @@ def test_a_deputy_is_not_the_office_they_assist() -> None:
     ],
 )
 def test_names_do_not_decide_the_question_language(question: str, language: str) -> None:
-    from assistant.language import detect_language
+    from assistant.text.language import detect_language
 
     assert detect_language(question) == language
 
@@ -172,8 +172,8 @@ def test_names_do_not_decide_the_question_language(question: str, language: str)
 def test_the_passive_auxiliary_is_not_the_season() -> None:
     """ "A-t-il été publié ?": "été" is the auxiliary, which the glossary would otherwise
     translate as "summer" and require of the answer."""
-    from assistant.concepts import question_concepts
-    from assistant.glossary import Glossary
+    from assistant.retrieve.concepts import question_concepts
+    from assistant.text.glossary import Glossary
 
     glossary = Glossary.load()
     for question in ("Quand l'article a-t-il été publié ?", "Quand a-t-elle ete creee ?"):
@@ -193,13 +193,13 @@ def test_the_passive_auxiliary_is_not_the_season() -> None:
     ],
 )
 def test_an_identity_question_names_whom_it_asks_about(question: str, subject: str) -> None:
-    from assistant.questions import identity_subject
+    from assistant.text.question_kinds import identity_subject
 
     assert identity_subject(question) == subject
 
 
 def test_a_sentence_that_only_names_someone_does_not_say_who_they_are() -> None:
-    from assistant.questions import describes
+    from assistant.text.question_kinds import describes
 
     assert describes("précise Denis Meunier, l'un des cofondateurs des Usines.", "Denis Meunier")
     assert describes("Charlélie Flamant est designer.", "Charlélie Flamant")
@@ -220,7 +220,7 @@ def test_months_and_weekdays_are_not_names_the_evidence_must_spell(
 ) -> None:
     # French evidence writes "octobre 2018": asking that it hold "October" declined the
     # question although the sentence says where the forum was held.
-    from assistant.questions import question_entities
+    from assistant.text.question_kinds import question_entities
 
     assert question_entities(question) == names
 
@@ -238,7 +238,7 @@ def test_months_and_weekdays_are_not_names_the_evidence_must_spell(
 def test_an_english_possessive_is_not_part_of_the_name(question: str, names: list[str]) -> None:
     # The evidence says "Benoît Hamon", never "Hamon's": the name with its possessive was
     # required in the evidence and declined every answer.
-    from assistant.questions import question_entities
+    from assistant.text.question_kinds import question_entities
 
     assert question_entities(question) == names
 
@@ -254,7 +254,7 @@ def test_an_english_possessive_is_not_part_of_the_name(question: str, names: lis
 def test_an_ordinal_in_digits_is_its_number(text: str, language: str, expected: list[str]) -> None:
     # "30th" split into "30" and "th": a word no evidence holds, which lowered the
     # coverage of the sentence that says "ses 30 ans".
-    from assistant.analysis import terms
+    from assistant.text.analysis import terms
 
     assert terms(text, language) == expected
 
@@ -273,7 +273,7 @@ def test_an_ordinal_in_digits_is_its_number(text: str, language: str, expected: 
 def test_a_date_relative_to_the_text_answers_when(sentence: str, dated: bool) -> None:
     # "When is the twentieth third place expected to open?" is answered by "In two years,
     # the twentieth…": a date said relative to the article, which "when" read as no date.
-    from assistant.questions import evidence_match
+    from assistant.text.question_kinds import evidence_match
 
     assert evidence_match("when", sentence) == (1.0 if dated else 0.0)
 
@@ -285,7 +285,7 @@ def test_a_date_relative_to_the_text_answers_when(sentence: str, dated: bool) ->
 def test_a_population_is_a_count(question: str) -> None:
     # "Quelle est la population… ?" was answered "une vingtaine de tiers-lieux": read as a
     # "what" question, nothing asked for a number of people.
-    from assistant.questions import question_type
+    from assistant.text.question_kinds import question_type
 
     assert question_type(question) == "how_many"
 
@@ -305,7 +305,7 @@ def test_a_population_is_a_count(question: str) -> None:
 )
 def test_days_hours_and_frequencies_say_when(sentence: str, dated: bool) -> None:
     # An answer to "when" must say when; opening hours and weekly meetings do.
-    from assistant.questions import evidence_match
+    from assistant.text.question_kinds import evidence_match
 
     assert evidence_match("when", sentence) == (1.0 if dated else 0.0)
 
@@ -323,7 +323,7 @@ def test_days_hours_and_frequencies_say_when(sentence: str, dated: bool) -> None
 def test_when_joining_two_clauses_asks_nothing(question: str, kind: str) -> None:
     # After another asking word, "quand" is a conjunction: the question was read as a
     # "when" question and its answer had to hold a date.
-    from assistant.questions import question_type
+    from assistant.text.question_kinds import question_type
 
     assert question_type(question) == kind
 
@@ -339,6 +339,6 @@ def test_when_joining_two_clauses_asks_nothing(question: str, kind: str) -> None
 def test_a_prize_won_is_no_price(question: str, kind: str) -> None:
     # "prix" read as a price asked for a number, and "ont remporté la palme dans la
     # catégorie inclusion" was declined.
-    from assistant.questions import question_type
+    from assistant.text.question_kinds import question_type
 
     assert question_type(question) == kind

@@ -268,18 +268,16 @@ def test_a_fact_buried_in_a_long_sentence_is_quoted_with_its_clause(
 # Speed: the selector's first candidates are read first, and a sure answer among them
 # that passes the checks ends the reading; otherwise every candidate of the shortlist is.
 def test_a_sure_first_reading_ends_the_reading(assistant: Assistant) -> None:
-    from assistant.extractive import ExtractiveAnswerer
+    from assistant.answer.extractive import ExtractiveAnswerer
 
     index = assistant.serving()
-    turn = assistant.turn("Combien de personnes travaillent à La Laiterie ?", [], "fr", index)
+    query = assistant.query("Combien de personnes travaillent à La Laiterie ?", [], "fr", index)
 
     def score(sure: float) -> list[Any]:
         answerer = ExtractiveAnswerer(
-            use_reader=True, reader=assistant.answerer.reader, read_first=2, sure=sure
+            use_reader=True, reader=assistant.extractive.reader, read_first=2, sure=sure
         )
-        return answerer.score(
-            turn.reading, kind=turn.kind, retrieval=turn.retrieval, index=index, asked=turn.asked
-        )
+        return answerer.score(query)
 
     everything, early = score(1.0), score(0.0)
     assert sum(c.reading is not None for c in everything) == min(6, len(everything))

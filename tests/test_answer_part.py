@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.extractive import answer_part
+from assistant.answer.extractive import answer_part
 
 LONG = (
     "Ouverte en 2021 dans les anciens locaux de la poste du quartier, rénovés par un chantier "

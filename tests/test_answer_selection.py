@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, cast
 
-from assistant.chunking import Chunk
+from assistant.answer.extractive import Candidate, ExtractiveAnswerer
+from assistant.answer.reader import Reading
 from assistant.documents import Document, SourceMeta
-from assistant.extractive import Candidate, ExtractiveAnswerer
-from assistant.reader import Reading
-from assistant.retrieval import Passage, ServingIndex
-from assistant.snapshot import Snapshot
+from assistant.index.chunking import Chunk
+from assistant.index.snapshot import Snapshot
+from assistant.retrieve.retriever import Passage, ServingIndex
 
 TEXT = (
     "Au total, environ 50 personnes employées aux Usines. "
@@ -83,7 +83,7 @@ def _document(text: str) -> Passage:
 def test_a_why_answer_takes_in_the_clause_that_gives_the_reason() -> None:
     """ "Pourquoi l'épicerie a-t-elle fermé le lundi ?": the window that restates the
     question is quoted with the clause after it that gives the reason."""
-    from assistant.extractive import _clause_candidates, _extend_to_reasons
+    from assistant.answer.extractive import _clause_candidates, _extend_to_reasons
 
     text = (
         "« Nous faisons ce que nous pouvons avec les bénévoles qui restent, et nous "
@@ -106,7 +106,7 @@ def test_a_why_answer_takes_in_the_clause_that_gives_the_reason() -> None:
 def test_a_why_answer_quotes_the_sentence_that_refers_back_with_its_antecedent() -> None:
     """The sentence that restates a "why" question ranks below the next one, which refers
     back to it ("Celui-ci…") and says why; the answer quotes both."""
-    from assistant.extractive import _prefer_continuations
+    from assistant.answer.extractive import _prefer_continuations
 
     first = "Bien qu'il ait un atelier en ville, il vient travailler au Fablab."
     second = "Celui-ci lui permet d'utiliser une découpeuse laser."
@@ -127,7 +127,7 @@ def test_agreeing_scorers_do_not_answer_with_a_sentence_about_something_else() -
     selector both rank first may answer (``_agreed``); not when it holds almost nothing
     the question names ("What time does the ticket office at the station open?" is not
     answered by a grocery's opening hours in the same town)."""
-    from assistant.extractive import _agreed
+    from assistant.answer.extractive import _agreed
 
     passage = _passage()
     sentence = "Au total, environ 50 personnes employées aux Usines."
@@ -162,7 +162,7 @@ def test_the_reader_is_unsure_of_english_questions_whatever_the_evidence() -> No
     evidence ("When is the twentieth third place expected to open?" / "In two years, the
     twentieth…", read at 0.14 for a threshold of 0.18) may be answered where the selector
     agrees, as over French evidence; a French question over French prose may not."""
-    from assistant.extractive import _unsure
+    from assistant.answer.extractive import _unsure
 
     def candidate(text: str, language: str) -> Candidate:
         document = Document(

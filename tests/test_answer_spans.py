@@ -1,10 +1,10 @@
-"""Answer spans read off the kind of question (assistant/answer_spans.py)."""
+"""Answer spans read off the kind of question (assistant/answer/spans.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.answer_spans import typed_span
+from assistant.answer.spans import typed_span
 
 DELIVERIES = "En 2023, ses coursiers ont effectué 18 500 livraisons et parcouru 41 000 km."
 TRADITION = (
@@ -62,7 +62,7 @@ def test_other_kinds_get_no_span() -> None:
 
 def test_the_terminal_rendering_names_the_part_that_answers() -> None:
     from assistant.answers import Answer, Citation
-    from assistant.render import answer_as_text
+    from assistant.cli.terminal import answer_as_text
 
     quote = "Répar'Tout | Migné-Auxances | 7 500 € | repair café itinérant"
     start = 100

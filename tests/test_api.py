@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.api import create_api
 from assistant.core import Assistant
 from assistant.embeddings import Embedder
+from assistant.serve.http_api import create_api
 from assistant.settings import Settings
 from tests.conftest import SOURCES
 

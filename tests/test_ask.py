@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answer.phrases import NOT_FOUND
 from assistant.answers import Answer
 from assistant.core import Assistant
 from assistant.embeddings import Embedder
-from assistant.metrics import contains_any
-from assistant.phrases import NOT_FOUND
+from assistant.evaluate.metrics import contains_any
+from assistant.integrations.langchain_adapters import as_retriever, as_runnable
 from assistant.settings import Settings
 from tests.conftest import SOURCES
 
@@ -104,8 +105,8 @@ def test_translation_in_the_question_language_comes_first(
     answer = assistant.ask(question)
     assert answer.sources()[0] == preferred
     assert other not in answer.sources()  # the rendering does not crowd the answer...
-    assert answer.metadata["translations"][preferred] == other  # ...but is linked from it
-    found = [d.metadata["source_id"] for d in assistant.as_retriever(k=30).invoke(question)]
+    assert answer.metadata.translations[preferred] == other  # ...but is linked from it
+    found = [d.metadata["source_id"] for d in as_retriever(assistant, k=30).invoke(question)]
     assert other in found  # ...and stays among the retrieved passages, behind its twin
     top = found[:12]  # the passages the answerer reads (retrieval.passages)
     assert top.count(other) < top.count(preferred)
@@ -121,7 +122,7 @@ def test_follow_up_uses_the_conversation(assistant: Assistant) -> None:
     answer = assistant.ask("Et à quelle date ?", history=history)
     assert not answer.abstained
     assert "28 mars" in answer.text
-    assert answer.metadata["standalone_question"].startswith(first)
+    assert answer.metadata.standalone_question.startswith(first)
     alone = assistant.ask("Et à quelle date ?")
     assert "28 mars" not in alone.text or alone.abstained
 
@@ -180,12 +181,12 @@ def test_json_contract(assistant: Assistant) -> None:
 
 
 def test_langchain_runnable_and_retriever(assistant: Assistant) -> None:
-    runnable = assistant.as_runnable()
+    runnable = as_runnable(assistant)
     question = "Combien de personnes sont employées aux Usines ?"
     answer = runnable.invoke({"question": question, "history": []})
     assert isinstance(answer, Answer) and "50 personnes" in answer.text
     assert runnable.invoke(question).text == answer.text
-    docs = assistant.as_retriever(k=3).invoke("Maison de l'ESS à Niort")
+    docs = as_retriever(assistant, k=3).invoke("Maison de l'ESS à Niort")
     assert len(docs) == 3 and docs[0].metadata["source_id"] == "rtes-maison-ess-niort"
     assert docs[0].page_content in assistant.snapshot().by_id["rtes-maison-ess-niort"].text
 

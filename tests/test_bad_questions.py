@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from assistant.answer.phrases import EMPTY_QUESTION
+from assistant.answer.prompts import SYSTEM
 from assistant.answers import Answer
-from assistant.api import create_api
 from assistant.core import Assistant
 from assistant.embeddings import Embedder
-from assistant.phrases import EMPTY_QUESTION
-from assistant.prompts import SYSTEM
+from assistant.serve.http_api import create_api
 from assistant.settings import Settings
 from tests.conftest import SOURCES
 

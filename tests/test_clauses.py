@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
+from assistant.answer.extractive import clause_cuts, clause_windows
 from assistant.embeddings import Embedder
-from assistant.extractive import clause_cuts, clause_windows
 from tests.conftest import answered, indexed_copy
 
 CLAUSES = Path(__file__).parent / "data" / "clauses"

@@ -1,4 +1,5 @@
-"""Tests of assistant.cleaning and assistant.lexicon, on the real sources and made-up text."""
+"""Tests of assistant.ingest.cleaning and assistant.text.lexicon, on the real sources and
+made-up text."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.cleaning import clean_text
-from assistant.lexicon import get_lexicon
+from assistant.ingest.cleaning import clean_text
+from assistant.text.lexicon import get_lexicon
 
 SOURCES = Path(__file__).resolve().parents[1] / "sources"
 GRAND_POITIERS = "grand-poitiers-economie-sociale-solidaire.txt"

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from fpdf import FPDF
 
-from assistant.corpus import load_corpus, slugify
-from assistant.manifest import ManifestError, load_manifest
+from assistant.errors import ManifestError
+from assistant.ingest.manifest import load_manifest
+from assistant.ingest.source_folder import load_corpus, slugify
 
 
 def _pdf(path: Path, text: str) -> bytes:

@@ -15,8 +15,8 @@ import pytest
 
 from assistant.core import Assistant
 from assistant.embeddings import Embedder
+from assistant.index.snapshot import read_current
 from assistant.settings import Settings
-from assistant.snapshot import read_current
 
 pytestmark = pytest.mark.slow
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus import load_corpus
-from assistant.document_facts import iso_date
+from assistant.ingest.source_folder import load_corpus
+from assistant.text.fact_lines import iso_date
 
 
 @pytest.mark.parametrize(
@@ -71,7 +71,7 @@ def test_a_manifest_date_is_the_manifest_s(tmp_path: Path) -> None:
 
 
 def test_the_citation_and_the_chat_say_when_the_date_is_the_file_s() -> None:
-    from assistant.web_render import citation_card
+    from assistant.serve.web_html import citation_card
 
     citation = {
         "n": 1, "source_id": "a", "title": "A", "url": "", "quote": "Texte.", "start": 0,

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.document_facts import fact_asked, find_fact
+from assistant.answer.document_facts import fact_asked
 from assistant.documents import Document, SourceMeta
 from assistant.embeddings import Embedder
+from assistant.text.fact_lines import find_fact
 from tests.conftest import answered, indexed_copy
 
 FACTS = Path(__file__).parent / "data" / "facts"

@@ -11,9 +11,9 @@ import zipfile
 from pathlib import Path
 
 from assistant.answers import Citation
-from assistant.corpus import load_corpus
+from assistant.cli.terminal import answer_as_text
 from assistant.documents import SourceMeta
-from assistant.render import answer_as_text
+from assistant.ingest.source_folder import load_corpus
 
 
 def _body(topic: str = "réparation") -> str:
@@ -329,7 +329,7 @@ def test_citations_show_the_publisher_found(tmp_path: Path) -> None:
     assert citation.to_dict()["publisher"] == "Ressourcerie du Poitou"
 
     from assistant.answers import Answer
-    from assistant.web_render import citation_card
+    from assistant.serve.web_html import citation_card
 
     assert "Ressourcerie du Poitou" in answer_as_text(Answer("R [1]", citations=[citation]))
     assert "Ressourcerie du Poitou" in citation_card(citation.to_dict(), 0, None, "fr")

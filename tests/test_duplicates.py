@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.corpus import load_corpus
 from assistant.embeddings import Embedder
+from assistant.ingest.source_folder import load_corpus
+from assistant.integrations.langchain_adapters import as_retriever
 from tests.conftest import answered, indexed
 
 DUPLICATES = Path(__file__).parent / "data" / "duplicates"
@@ -55,7 +56,7 @@ def test_answers_and_retrieval_spend_one_place_on_one_text(assistant: Assistant)
     quotes = [c.quote for c in answer.citations]
     assert len(quotes) == len(set(quotes))
     assert answer.citations[0].copies == (COPY,)
-    docs = assistant.as_retriever(k=4).invoke(
+    docs = as_retriever(assistant, k=4).invoke(
         "montant des aides financières pour les structures solidaires"
     )
     texts = [d.page_content for d in docs]

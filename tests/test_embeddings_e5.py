@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.embeddings import Embedder, EmbeddingModelError
+from assistant.embeddings import Embedder
 from assistant.embeddings import _e5 as e5_backend
-from assistant.embeddings.e5_format import E5FormatError, bundled_model_file, read
-from assistant.indexer import fingerprint
+from assistant.embeddings.e5_format import bundled_model_file, read
+from assistant.errors import E5FormatError, EmbeddingModelError
+from assistant.index.builder import fingerprint
 from assistant.settings import E5_BASE_MODEL, E5_ESS_MODEL, EmbeddingSettings, Settings
 
 pytestmark = pytest.mark.slow
@@ -134,7 +135,8 @@ def test_an_index_built_before_retraining_is_refused_then_rebuilt(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Vectors of the old weights never meet questions embedded with the new ones."""
-    from assistant.core import Assistant, IndexModelMismatchError
+    from assistant.core import Assistant
+    from assistant.errors import IndexModelMismatchError
 
     sources = tmp_path / "sources"
     sources.mkdir()

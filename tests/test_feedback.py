@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.__main__ import main
-from assistant.feedback import FeedbackLog, to_question_set
-from assistant.questionset import QuestionSetError, load_question_set
+from assistant.cli.main import main
+from assistant.errors import QuestionSetError
+from assistant.evaluate.question_sets import load_question_set
+from assistant.serve.feedback import FeedbackLog, to_question_set
 
 ANSWER = {
     "text": "Benoît Hamon était à Niort. [1]",

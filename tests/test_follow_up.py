@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.conversation import follow_up_question, previous_answer
+from assistant.retrieve.conversation import follow_up_question, previous_answer
 
 
 def _history(question: str, answer: str = "Une réponse [1]") -> list[dict[str, str]]:
@@ -29,7 +29,7 @@ def test_previous_answer_is_the_last_assistant_message() -> None:
 
 
 def test_the_year_before_or_after_is_written_out_from_the_conversation() -> None:
-    from assistant.conversation import resolve_relative_year
+    from assistant.retrieve.conversation import resolve_relative_year
 
     history = _history("Who won the Coup de cœur ESS in 2023?", "In 2023 the winners were… [1]")
     # Elliptical: the question before, about the other year (what it names stays asked).

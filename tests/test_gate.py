@@ -9,8 +9,8 @@ import pytest
 
 from assistant.core import Assistant
 from assistant.embeddings import Embedder
-from assistant.evaluation import evaluate
-from assistant.questionset import load_question_set
+from assistant.evaluate.question_sets import load_question_set
+from assistant.evaluate.runner import evaluate
 from assistant.settings import Settings
 from tests.conftest import REPO, SOURCES
 

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answer.chat_models import parse_backend
+from assistant.answer.guard import parse_claims, says_not_found
 from assistant.answers import Answer
 from assistant.core import Assistant
 from assistant.embeddings import Embedder
-from assistant.evaluation import evaluate
-from assistant.guard import parse_claims, says_not_found
-from assistant.llm import BackendError, parse_backend
-from assistant.questionset import EvalItem, QuestionSet
+from assistant.errors import BackendError
+from assistant.evaluate.question_sets import EvalItem, QuestionSet
+from assistant.evaluate.runner import evaluate
 from assistant.settings import Settings
 from tests.conftest import SOURCES, free_port
 from tests.openai_replay import ReplayServer, replay_server
@@ -99,7 +100,7 @@ def test_guard_keeps_the_supported_sentence_and_drops_the_rest(
     assert answer.kind == "openai:replayed-model" and not answer.abstained
     assert "Benoît Hamon a posé la première pierre" in answer.text
     assert "12 millions" not in answer.text and "cinéma" not in answer.text
-    guard = answer.metadata["guard"]
+    guard = answer.metadata.guard
     assert guard["sentences"] == 3 and guard["kept"] == 1 and guard["invented_markers"] == [7]
     reasons = {d["sentence"]: d["reason"] for d in guard["dropped"]}
     assert "numbers not in the passage: 12" in reasons["Le chantier a coûté 12 millions d'euros."]
@@ -111,7 +112,7 @@ def test_guard_keeps_the_supported_sentence_and_drops_the_rest(
     request = replay.requests[-1]
     prompt = request["messages"][-1]["content"]
     assert request["stream"] is True and "[1] (" in prompt and NIORT in prompt
-    assert "[7]" in answer.metadata["unguarded"]["text"]
+    assert "[7]" in answer.metadata.unguarded["text"]
 
 
 def test_stream_sends_the_model_text_then_the_checked_answer(openai: Assistant) -> None:
@@ -126,9 +127,9 @@ def test_stream_sends_the_model_text_then_the_checked_answer(openai: Assistant) 
 
 def test_nothing_supported_falls_back_to_the_extractive_answer(openai: Assistant) -> None:
     answer = openai.ask("Combien de structures sont accueillies aux Usines ?")
-    assert answer.kind == "extractive" and "fallback" in answer.metadata
+    assert answer.kind == "extractive" and answer.metadata.fallback is not None
     assert "trentaine" in answer.text and "120" not in answer.text
-    assert answer.metadata["guard"]["kept"] == 0
+    assert answer.metadata.guard["kept"] == 0
 
 
 def test_model_not_found_phrase_gives_an_abstention_with_leads(openai: Assistant) -> None:
@@ -160,7 +161,7 @@ def test_unreachable_server_gives_a_clear_notice_and_an_extractive_answer(
     assistant = _assistant(index_dir, embedder, llm=spec, generation={"base_url": dead})
     answer = assistant.ask(NIORT)
     assert answer.kind == "extractive" and "Benoît Hamon" in answer.text
-    notice = answer.metadata["notice"]
+    notice = answer.metadata.notice
     assert spec in notice and "extractive answer" in notice
     assert dead in notice and "ASSISTANT_GENERATION__BASE_URL" in notice  # what to fix
 
@@ -170,9 +171,9 @@ def test_missing_extra_names_the_fix(
 ) -> None:
     monkeypatch.setitem(sys.modules, "langchain_openai", None)  # as if not installed
     answer = _assistant(index_dir, embedder, llm="openai:gpt-x").ask(NIORT)
-    assert "pip install -e '.[llm]'" in answer.metadata["notice"]
+    assert "pip install -e '.[llm]'" in answer.metadata.notice
     answer = _assistant(index_dir, embedder, llm="gguf:/nowhere/model.gguf").ask(NIORT)
-    assert "no model file at /nowhere/model.gguf" in answer.metadata["notice"]
+    assert "no model file at /nowhere/model.gguf" in answer.metadata.notice
 
 
 def test_evaluation_reports_each_backend_before_and_after_the_guard(

@@ -1,9 +1,9 @@
 """The bundled English-French glossary (assistant/data/glossary-en-fr.tsv) is well formed:
-a reviewed file, read line by line by :meth:`assistant.glossary.Glossary.load`."""
+a reviewed file, read line by line by :meth:`assistant.text.glossary.Glossary.load`."""
 
 from __future__ import annotations
 
-from assistant.glossary import DEFAULT_GLOSSARY, Glossary
+from assistant.text.glossary import DEFAULT_GLOSSARY, Glossary
 
 
 def _pairs() -> list[tuple[int, str, list[str]]]:

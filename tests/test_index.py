@@ -12,9 +12,9 @@ from filelock import FileLock
 
 from assistant.core import Assistant
 from assistant.embeddings import Embedder
-from assistant.indexer import IndexLockedError
+from assistant.errors import IndexLockedError
+from assistant.index.snapshot import read_current
 from assistant.settings import ChromaSettings, Settings
-from assistant.snapshot import read_current
 
 pytestmark = pytest.mark.slow
 
@@ -213,9 +213,9 @@ def test_incremental_keyword_index_matches_a_full_build(
     embedder: Embedder,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from assistant import indexer
-    from assistant.analysis import query_terms
-    from assistant.indexer import keyword_index
+    from assistant.index import builder as indexer
+    from assistant.index.builder import keyword_index
+    from assistant.text.analysis import query_terms
 
     assistant = Assistant(make_settings(corpus), embedder=embedder)
     assistant.build_index(progress=False)

@@ -1,4 +1,4 @@
-"""Tests for assistant.loaders; every fixture file is generated in tmp_path."""
+"""Tests for assistant.ingest.loaders; every fixture file is generated in tmp_path."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.documents import UnreadableFileError
-from assistant.loaders import SUPPORTED_SUFFIXES, iter_source_files, load_file
+from assistant.errors import UnreadableFileError
+from assistant.ingest.loaders import SUPPORTED_SUFFIXES, iter_source_files, load_file
 
 PDF_PAGES = [
     "The first page explains how solidarity cooperatives work in Poitiers.",
@@ -201,7 +201,8 @@ def test_html_prefers_valid_utf8_over_a_wrong_declared_charset(tmp_path: Path) -
 
 def test_import_stays_light() -> None:
     code = (
-        "import sys, assistant.loaders; print(sorted({'bs4', 'pypdf', 'docx'} & set(sys.modules)))"
+        "import sys, assistant.ingest.loaders;"
+        " print(sorted({'bs4', 'pypdf', 'docx'} & set(sys.modules)))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
@@ -406,3 +407,39 @@ def test_iter_source_files_filters_and_sorts(tmp_path: Path) -> None:
 
     found = [path.relative_to(root).as_posix() for path in iter_source_files(root)]
     assert found == ["a.pdf", "b.txt", "link_in.txt", "notes.xyz", "sub/c.md"]
+
+
+# What a CommonMark parser reads right and regular expressions did not (measured on the
+# README: images whose text holds brackets, tags inside code spans, reference links).
+COMMONMARK = """Intro paragraph with a [reference link][rtes] and `<token>` in code.
+
+![The chat: markers [1] [2] link to passages](docs/chat.png)
+
+Setext Title
+============
+
+1. Adhérer à la coopérative
+2. Payer sa part sociale &amp; voter
+
+- [x] done task
+- [ ] open task
+
+Escaped \\*stars\\* and ***nested** emphasis* stay text.
+
+    indented code *kept*
+
+[rtes]: https://www.rtes.fr
+"""
+
+
+def test_markdown_is_read_as_commonmark(tmp_path: Path) -> None:
+    loaded = load_file(write(tmp_path, "c.md", COMMONMARK))
+    text = loaded.text
+    assert "reference link (https://www.rtes.fr)" in text and "[rtes]:" not in text
+    assert "`" not in text and "<token> in code" in text
+    assert "The chat: markers [1] [2] link to passages" in text and "chat.png" not in text
+    assert "Setext Title" in text and "====" not in text
+    assert "1. Adhérer à la coopérative\n2. Payer sa part sociale & voter" in text
+    assert "done task\nopen task" in text and "[x]" not in text
+    assert "Escaped *stars* and nested emphasis stay text." in text
+    assert "indented code *kept*" in text

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.evaluation import Record, SystemResult
-from assistant.metrics import (
+from assistant.errors import QuestionSetError
+from assistant.evaluate.metrics import (
     contains_any,
     hit_at_k,
     normalise,
@@ -17,7 +17,8 @@ from assistant.metrics import (
     reciprocal_rank,
     token_f1,
 )
-from assistant.questionset import QuestionSetError, load_question_set
+from assistant.evaluate.question_sets import load_question_set
+from assistant.evaluate.runner import Record, SystemResult
 
 
 @pytest.mark.parametrize(
@@ -125,7 +126,7 @@ def test_repository_question_sets_are_valid() -> None:
 
 
 def test_claims_and_citation_scores() -> None:
-    from assistant.metrics import answer_words, citation_scores, claims
+    from assistant.evaluate.metrics import answer_words, citation_scores, claims
 
     assert claims("A est vrai. [1] B aussi. [2][3]") == [("A est vrai.", [1]), ("B aussi.", [2, 3])]
     quotes = {1: "Benoît Hamon était à Niort le 28 mars dernier.", 2: "Autre chose."}

@@ -17,7 +17,7 @@ import pytest
 
 from assistant.core import Assistant
 from assistant.embeddings import Embedder
-from assistant.model_server import model_name
+from assistant.serve.model_server import model_name
 from assistant.settings import Settings
 from tests.conftest import SOURCES, clean_env, free_port, stop, wait_for
 from tests.test_smollm2 import smollm2_file
@@ -151,8 +151,8 @@ def test_the_assistant_answers_through_it_as_in_process(
     )
     question = "Qui a posé la première pierre de la Maison de l'ESS à Niort ?"
     over_http, in_process = served.ask(question), local.ask(question)
-    assert "llm_error" not in over_http.metadata, over_http.metadata
-    assert over_http.metadata["raw"] and over_http.metadata["raw"] == in_process.metadata["raw"]
+    assert over_http.metadata.llm_error is None, over_http.metadata
+    assert over_http.metadata.raw and over_http.metadata.raw == in_process.metadata.raw
     assert over_http.text == in_process.text
 
 

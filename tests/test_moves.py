@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import indexer
 from assistant.core import Assistant
 from assistant.embeddings import Embedder
+from assistant.index import builder as indexer
+from assistant.index.snapshot import SENTENCES_FILE, generation_dir, read_current
 from assistant.settings import ChromaSettings, Settings
-from assistant.snapshot import SENTENCES_FILE, generation_dir, read_current
 from tests.conftest import MINILM, answered
 
 pytestmark = pytest.mark.slow

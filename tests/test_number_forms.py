@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from assistant.analysis import ANALYSIS_VERSION, normalise_numbers, terms
-from assistant.concepts import concept_weights, coverage, question_concepts
 from assistant.core import Assistant
 from assistant.embeddings import Embedder
-from assistant.keyword import TermCounts, counts_analysis
-from assistant.numbers import numbers, stated_numbers
+from assistant.index.keyword import TermCounts, counts_analysis
+from assistant.retrieve.concepts import concept_weights, coverage, question_concepts
 from assistant.settings import Settings
+from assistant.text.analysis import ANALYSIS_VERSION, normalise_numbers, terms
+from assistant.text.numbers import numbers, stated_numbers
 from tests.conftest import answered, indexed
 
 DATA = Path(__file__).parent / "data" / "number-forms"
@@ -88,11 +88,11 @@ def test_a_bound_the_question_compares_with_is_not_a_stated_number(
 
 
 def test_the_grounding_check_and_the_guard_read_numbers_alike() -> None:
-    import assistant.extractive
-    import assistant.guard
+    import assistant.answer.extractive
+    import assistant.answer.guard
 
-    assert assistant.extractive.numbers is numbers
-    assert assistant.guard.numbers is numbers
+    assert assistant.answer.extractive.numbers is numbers
+    assert assistant.answer.guard.numbers is numbers
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])

@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from assistant.answer.extractive import Candidate, _compose
 from assistant.answers import Answer
-from assistant.chunking import Chunk, chunk_document
-from assistant.cleaning import clean_text
 from assistant.documents import Document, SourceMeta
-from assistant.extractive import Candidate, _compose
-from assistant.retrieval import Passage
-from assistant.web_render import passage_context
+from assistant.index.chunking import Chunk, chunk_document
+from assistant.ingest.cleaning import clean_text
+from assistant.retrieve.retriever import Passage
+from assistant.serve.web_html import passage_context
 
 WORDS = (
     "économie sociale solidaire Poitiers coopérative l'association d'insertion tiers-lieu "

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from assistant.reader import (
+from assistant.answer.reader import (
     CONFIG_FILE,
     READER_DIR,
     REBUILD,
     WEIGHTS_FILE,
     Reader,
-    ReaderError,
     ReaderInput,
     best_span,
 )
+from assistant.errors import ReaderError
 
 CANDIDATE = [ReaderInput("La Maison de l'ESS ouvre de 9 heures à 17 heures.")]
 
@@ -86,8 +86,8 @@ def test_best_span_stays_inside_the_sentence() -> None:
 
 
 def test_the_shipped_calibration_reads_the_logit_beside_the_selectors_signals() -> None:
-    from assistant import selector
-    from assistant.calibration import FEATURES, Calibration
+    from assistant.answer import selector
+    from assistant.answer.calibration import FEATURES, Calibration
 
     calibration = Calibration.from_reader(Reader())
     assert ("logit", *selector.FEATURES, "grounded") == FEATURES
@@ -100,7 +100,7 @@ def test_the_shipped_calibration_reads_the_logit_beside_the_selectors_signals() 
 
 
 def test_a_calibration_for_other_features_is_refused(tmp_path: Path) -> None:
-    from assistant.calibration import Calibration
+    from assistant.answer.calibration import Calibration
 
     path = tmp_path / "calibration.json"
     path.write_text(
@@ -120,8 +120,8 @@ def test_a_calibration_for_other_features_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_the_e5_pair_tokenizer_gives_offsets_into_the_text_as_written() -> None:
-    from assistant.reader import E5_BASE, encode_pairs
-    from assistant.reader_model import base_tokenizer
+    from assistant.answer.reader import encode_pairs
+    from assistant.answer.reader_network import E5_BASE, base_tokenizer
 
     tokenizer = base_tokenizer(E5_BASE)
     sentence = "Répar’Tout a reçu 9 500 €  pour l’atelier ﬁxe."  # NFKC changes "ﬁ", "’" kept
@@ -136,8 +136,7 @@ def test_the_e5_pair_tokenizer_gives_offsets_into_the_text_as_written() -> None:
 
 
 def test_each_base_keeps_its_own_weights_frozen() -> None:
-    from assistant.reader import E5_BASE
-    from assistant.reader_model import is_frozen
+    from assistant.answer.reader_network import E5_BASE, is_frozen
 
     assert is_frozen("encoder.embeddings.word_embeddings.weight", E5_BASE)
     assert is_frozen("encoder.encoder.layer.5.output.dense.weight", E5_BASE)

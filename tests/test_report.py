@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from assistant.report import compare, write_report
+from assistant.evaluate.report import compare, write_report
 
 
 def _record(

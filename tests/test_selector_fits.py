@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import get_args
 
-from assistant import selector
+from assistant.answer import selector
 from assistant.settings import EmbeddingSettings
 
 

@@ -11,8 +11,8 @@ import numpy as np
 
 from assistant.core import Assistant
 from assistant.embeddings import Embedder
+from assistant.index.snapshot import SENTENCES_FILE, generation_dir, read_current
 from assistant.settings import ChunkingSettings, EmbeddingSettings, Settings
-from assistant.snapshot import SENTENCES_FILE, generation_dir, read_current
 from tests.conftest import MINILM
 
 

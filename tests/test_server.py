@@ -11,7 +11,9 @@ from fastapi.testclient import TestClient
 
 from assistant.core import Assistant
 from assistant.embeddings import Embedder
-from assistant.server import ExposureError, check_exposure, create_app, is_loopback
+from assistant.errors import ExposureError
+from assistant.serve.access import check_exposure, is_loopback
+from assistant.serve.app import create_app
 from assistant.settings import Settings
 from tests.conftest import SOURCES
 

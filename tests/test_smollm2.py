@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from assistant import gguf_chat
+from assistant.answer import gguf_chat_model as gguf_chat
 from assistant.answers import Answer
 from assistant.core import Assistant
 from assistant.embeddings import Embedder
-from assistant.metrics import claims, supports
-from assistant.numbers import numbers
+from assistant.evaluate.metrics import claims, supports
 from assistant.settings import Settings
+from assistant.text.numbers import numbers
 from tests.conftest import REPO, SOURCES
 
 pytestmark = pytest.mark.slow
@@ -69,8 +69,8 @@ def test_every_sentence_let_through_is_supported_by_its_citation(
     documents = smol.snapshot().by_id
     assert len(answers) >= 10
     # The model did run, except for bylines and date lines, which are quoted as they are.
-    generated = [a for a in answers if a.metadata.get("answered_by") != "document_facts"]
-    assert len(generated) >= 10 and all(a.metadata.get("raw") is not None for a in generated)
+    generated = [a for a in answers if a.metadata.answered_by != "document_facts"]
+    assert len(generated) >= 10 and all(a.metadata.raw is not None for a in generated)
     for answer in answers:
         quotes = {c.n: c.quote for c in answer.citations}
         for c in answer.citations:
@@ -85,11 +85,11 @@ def test_every_sentence_let_through_is_supported_by_its_citation(
 
 
 def test_the_guard_had_work_to_do(answers: list[Answer]) -> None:
-    guards = [a.metadata["guard"] for a in answers if "guard" in a.metadata]
+    guards = [a.metadata.guard for a in answers if a.metadata.guard is not None]
     written = sum(g["sentences"] for g in guards)
     dropped = sum(len(g["dropped"]) for g in guards)
     assert written > 0 and dropped > 0  # the model invents; the guard removed some of it
-    assert any(a.kind == "extractive" and "fallback" in a.metadata for a in answers)
+    assert any(a.kind == "extractive" and a.metadata.fallback is not None for a in answers)
 
 
 def test_the_model_streams_through_the_same_interface(smol: Assistant) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.concepts import UNKNOWN_IDF, Concept, concept_weights
 from assistant.core import Assistant
 from assistant.documents import Document, SourceMeta
 from assistant.embeddings import Embedder
-from assistant.glossary import Glossary
-from assistant.snapshot import Snapshot
-from assistant.spelling import Vocabulary, correct, corrections, max_edits
+from assistant.index.snapshot import Snapshot
+from assistant.retrieve.concepts import UNKNOWN_IDF, Concept, concept_weights
+from assistant.text.glossary import Glossary
+from assistant.text.spelling import Vocabulary, correct, corrections, max_edits
 from tests.conftest import answered, indexed
 
 FACT = "La recyclerie de Poitiers emploie 12 salariés."
@@ -173,7 +173,7 @@ def test_only_the_reading_of_the_question_is_corrected(assistant: Assistant) -> 
     index = assistant.serving()
 
     def reading(question: str, language: str) -> str:
-        return assistant.turn(question, [], language, index).reading
+        return assistant.query(question, [], language, index).reading
 
     # An English word the French documents lack is not made French; typed in a French
     # question, it is a typo of theirs.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.sentences import split_sentences
-from assistant.structure import MAX_ITEMS, Structure, analyse, announced_count
+from assistant.text.sentences import split_sentences
+from assistant.text.structure import MAX_ITEMS, Structure, analyse, announced_count
 
 
 def _read(text: str) -> tuple[list[str], list[str], Structure]:

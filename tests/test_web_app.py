@@ -12,8 +12,8 @@ import pytest
 from assistant.answers import Answer
 from assistant.core import Assistant
 from assistant.embeddings import Embedder
+from assistant.serve.web_chat import OUTPUTS, ChatApp
 from assistant.settings import Settings
-from assistant.web import OUTPUTS, ChatApp
 
 
 class BrokenAssistant(Assistant):

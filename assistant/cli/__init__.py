@@ -1,0 +1,1 @@
+"""The command line's pieces: terminal rendering and the evaluation command."""

@@ -1,0 +1,2 @@
+"""Files to documents: loaders per format, cleaning, file metadata, the manifest and the
+sources folder."""

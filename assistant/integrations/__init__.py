@@ -1,0 +1,1 @@
+"""The assistant inside other frameworks (LangChain)."""

@@ -1,0 +1,1 @@
+"""The served application: HTTP API, web chat, feedback, and the local model server."""
