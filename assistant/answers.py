@@ -102,8 +102,10 @@ class Trace:
 
     ``generation``: the index generation it was read from; ``ranked_sources``: document
     ids in retrieval order; ``translations``: cited id -> its rendering in the other
-    language; ``standalone_question``: a follow-up rewritten to stand alone;
-    ``answered_by``: the answerer when not the usual one (``"document_facts"``); ``llm``,
+    language (left out when none has one); ``standalone_question``: a follow-up joined
+    to the earlier questions it leans on, as a model that sees no conversation reads it;
+    ``answered_by``: which answerer answered (``"corpus"``, ``"document_facts"``,
+    ``"extractive"``, or the generative backend's spec); ``llm``,
     ``raw``, ``guard``, ``unguarded``: a generative backend's spec, its raw text and the
     guard's report; ``fallback``: why the extractive answer replaced a generated one;
     ``notice``/``llm_error``: a backend that failed, said for a person / as the error.
@@ -150,6 +152,18 @@ class Answer:
         data["citations"] = [c.to_dict() for c in self.citations]
         data["metadata"] = self.metadata.to_dict()
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
+        """The :class:`Answer` of :meth:`to_dict`'s JSON (an answer from the HTTP API).
+
+        Raises:
+            TypeError: ``data`` has fields an answer does not.
+        """
+        citations = [Citation(**c) for c in data.get("citations", [])]
+        metadata = Trace(**data.get("metadata", {}))
+        rest = {k: v for k, v in data.items() if k not in ("citations", "metadata")}
+        return cls(citations=citations, metadata=metadata, **rest)
 
     def sources(self) -> list[str]:
         """Cited source ids, in citation order, without repeats."""

@@ -7,8 +7,9 @@ import re
 import threading
 import time
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
+from pathlib import Path
 
 from assistant.answer.about_corpus import CorpusAnswerer
 from assistant.answer.answerer import Answerer, FirstOf, final
@@ -18,13 +19,22 @@ from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.generative import GenerativeAnswerer
 from assistant.answer.phrases import EMPTY_QUESTION, say
 from assistant.answer.reader import shared_reader
-from assistant.answers import Answer
+from assistant.answers import Answer, Trace
 from assistant.embeddings import Embedder
 from assistant.embeddings.threads import use_threads
-from assistant.errors import IndexMissingError, IndexModelMismatchError
-from assistant.index.builder import BuildReport, build_index, fingerprint
+from assistant.errors import (
+    AnswererError,
+    DocumentNotFoundError,
+    IndexMissingError,
+    IndexModelMismatchError,
+    ManifestError,
+    QuestionError,
+)
+from assistant.index.background import IndexStatus, Reindexer
+from assistant.index.builder import BuildReport, ProgressCallback, build_index, fingerprint
 from assistant.index.snapshot import Snapshot, generation_dir, read_current
-from assistant.index.store import ChromaStore, chroma_store
+from assistant.index.store import GenerationStore, chroma_store
+from assistant.ingest.uploads import Upload, move_to_trash, store_uploads
 from assistant.retrieve.conversation import Message, conversation_language, validate_history
 from assistant.retrieve.query import Query
 from assistant.retrieve.retriever import HybridRetriever, Retrieval, SearchMode, ServingIndex
@@ -50,7 +60,7 @@ class Assistant:
         settings: Settings | None = None,
         *,
         embedder: Embedder | None = None,
-        store: ChromaStore | None = None,
+        store: GenerationStore | None = None,
         answerer: Answerer | None = None,
     ) -> None:
         self.settings = settings or Settings()
@@ -65,7 +75,7 @@ class Assistant:
         return self._embedder or Embedder(self.settings.embedding)
 
     @cached_property
-    def store(self) -> ChromaStore:
+    def store(self) -> GenerationStore:
         return self._store or chroma_store(self.settings, self.embedder)
 
     @cached_property
@@ -109,10 +119,62 @@ class Assistant:
 
     # -- the index -----------------------------------------------------------------
 
-    def build_index(self, *, progress: bool | None = None) -> BuildReport:
+    def build_index(
+        self, *, progress: bool | None = None, on_progress: ProgressCallback | None = None
+    ) -> BuildReport:
         """Index ``sources_dir`` incrementally; see :func:`assistant.index.builder.build_index`."""
         use_threads(self.settings.embedding.threads)  # every core for the batches
-        return build_index(self.settings, self.embedder, self.store, progress=progress)
+        return build_index(
+            self.settings, self.embedder, self.store, progress=progress, on_progress=on_progress
+        )
+
+    # -- documents added and removed while serving ----------------------------------
+
+    @cached_property
+    def reindexer(self) -> Reindexer:
+        """Background builds, one at a time (:mod:`assistant.index.background`)."""
+        return Reindexer(lambda report: self.build_index(progress=False, on_progress=report))
+
+    def add_documents(self, files: Iterable[tuple[str, bytes]]) -> list[Upload]:
+        """Check each ``(file name, content)`` as the build would read it and store the
+        readable ones under ``sources/uploads/``; then index them in the background (the
+        served generation answers until the new one is ready). Refused files come back with
+        their reason and nothing of them is written
+        (:func:`assistant.ingest.uploads.store_uploads`)."""
+        uploads = store_uploads(
+            files,
+            self.settings.sources_dir,
+            max_bytes=int(self.settings.max_file_mb * 1024 * 1024),
+        )
+        if any(upload.accepted for upload in uploads):
+            self.reindexer.start()
+        return uploads
+
+    def remove_document(self, doc_id: str) -> list[Path]:
+        """Move the files of indexed document ``doc_id`` (and of its copies) to
+        ``sources/.trash/`` and rebuild in the background: it leaves the index with the
+        next generation. Returns where the files went.
+
+        Raises:
+            DocumentNotFoundError: no document ``doc_id`` in the served index.
+            ManifestError: ``sources.toml`` describes it (remove its entry there first).
+        """
+        doc = self.snapshot().by_id.get(doc_id)
+        if doc is None:
+            raise DocumentNotFoundError(f"no indexed document {doc_id!r}")
+        if doc.meta.from_manifest:
+            raise ManifestError(
+                f"{doc_id!r} is described in sources.toml: remove its entry there to remove it"
+            )
+        sources = self.settings.sources_dir
+        files = [sources / name for name in (doc.meta.file, *doc.meta.copies)]
+        moved = [move_to_trash(path, sources) for path in files if path.is_file()]
+        self.reindexer.start()
+        return moved
+
+    def index_status(self) -> IndexStatus:
+        """Where background indexing stands (``GET /api/index/status``)."""
+        return self.reindexer.status()
 
     def serving(self) -> ServingIndex:
         """The generation being served, reloaded as a whole when a build has switched."""
@@ -205,7 +267,7 @@ class Assistant:
         started = time.perf_counter()
         messages = validate_history(history)
         if not isinstance(question, str):
-            raise TypeError("question must be text")
+            raise QuestionError(f"question must be text, not {type(question).__name__}")
         answerer = self.answerer_for(llm)
         question = _normalise_question(question)
         language = conversation_language(question, messages)
@@ -229,11 +291,17 @@ class Assistant:
             else:
                 yield item
         if answer is None:
-            raise RuntimeError(f"{type(answerer).__name__} ended without an answer")
+            raise AnswererError(f"{type(answerer).__name__} ended without an Answer")
+        if not isinstance(answer.metadata, Trace):
+            raise AnswererError(
+                f"{type(answerer).__name__} gave metadata of type "
+                f"{type(answer.metadata).__name__}: Answer.metadata must be a Trace "
+                "(assistant.answers.Trace), or left to its default"
+            )
         answer.question = question
         if query.retrieved:
             answer.timings = {**query.retrieval.timings, **answer.timings}
-            answer.metadata.translations = translations(answer, index.snapshot)
+            answer.metadata.translations = translations(answer, index.snapshot) or None
             answer.metadata.ranked_sources = list(
                 dict.fromkeys(p.document.id for p in query.retrieval.passages)
             )

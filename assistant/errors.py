@@ -25,7 +25,8 @@ class AssistantError(Exception):
 
     ``status_code`` is the HTTP status the API answers with (:mod:`assistant.serve.http_api`
     maps this one type): 422 for input a person can correct, 409 for a conflict that
-    passes, 502 for a backend that failed, 503 for a service not ready, 500 otherwise.
+    passes, 404 for a document that is not there, 502 for a backend that failed, 503 for a
+    service not ready, 500 otherwise.
     Each subclass also keeps the built-in base it had (``ValueError``, ``RuntimeError``),
     so code that caught those still does.
     """
@@ -42,6 +43,13 @@ class UnreadableFileError(AssistantError):
         super().__init__(f"{path}: {reason}")
         self.path = str(path)
         self.reason = reason
+
+
+class QuestionError(AssistantError, ValueError):
+    """A question or conversation that cannot be read: not text, or a history message
+    without a role or text; the message names which."""
+
+    status_code = 422
 
 
 class QuestionSetError(AssistantError, ValueError):
@@ -73,6 +81,26 @@ class IndexModelMismatchError(IndexMissingError):
     its vectors and the question's would not be comparable."""
 
     status_code = 503
+
+
+class DocumentNotFoundError(AssistantError, LookupError):
+    """No indexed document has the id asked for."""
+
+    status_code = 404
+
+
+class SourcesNotFoundError(AssistantError, FileNotFoundError):
+    """The sources folder to index does not exist; the message names it."""
+
+    status_code = 500
+
+
+class AnswererError(AssistantError, RuntimeError):
+    """An answerer broke its contract (:class:`assistant.answer.answerer.Answerer`): its
+    stream ended without an :class:`~assistant.answers.Answer`, or the answer's
+    ``metadata`` is not a :class:`~assistant.answers.Trace`."""
+
+    status_code = 500
 
 
 class StoreUnavailableError(AssistantError, RuntimeError):

@@ -74,6 +74,11 @@ def test_api_needs_the_token(guarded: TestClient) -> None:
     ok = guarded.post("/api/ask", json=body, headers={"Authorization": f"Bearer {TOKEN}"})
     assert ok.status_code == 200 and "Benoît Hamon" in ok.json()["text"]
     assert guarded.get("/api/sources").status_code == 401
+    # Adding and removing documents need it like every other route (issue 17).
+    upload = guarded.post("/api/documents", files={"files": ("a.txt", b"Texte.", "text/plain")})
+    assert upload.status_code == 401 and not (SOURCES / "uploads").exists()
+    assert guarded.delete("/api/documents/rtes-maison-ess-niort").status_code == 401
+    assert guarded.get("/api/index/status").status_code == 401
     assert guarded.get("/documents/rtes-maison-ess-niort").status_code in (303, 401)
     assert guarded.get("/healthz").json()["status"] == "ok"  # liveness stays open
 

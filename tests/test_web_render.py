@@ -49,7 +49,15 @@ def test_markers_become_links_and_the_rest_stays_text() -> None:
     md = answer_markdown("Un *gras* <script>x</script> [link](http://e.vil) [2]", turn=3)
     assert "[\\[2\\]](#cite-3-2)" in md
     assert "<script>" not in md and "&lt;script&gt;" in md
-    assert "\\*gras\\*" in md and "\\[link\\]\\(http://e\\.vil\\)" in md
+    assert "\\*gras\\*" in md and "\\[link\\]\\(http://e.vil\\)" in md
+
+
+def test_addresses_keep_their_dots_and_hyphens_and_list_starts_stay_text() -> None:
+    # Issue 17: "alterbative\\.fr" and "consortium\\-culture\\.coop" showed in the chat.
+    md = escape_markdown("Voir www.alterbative.fr et consortium-culture.coop (-5 %).")
+    assert "www.alterbative.fr" in md and "consortium-culture.coop" in md and "-5" in md
+    lines = escape_markdown("- puce\n+ plus\n12. douze\nTitre\n===\n---").splitlines()
+    assert lines == ["\\- puce", "\\+ plus", "12\\. douze", "Titre", "\\===", "\\---"]
 
 
 @given(st.text())
@@ -126,6 +134,9 @@ def test_sources_view_lists_documents_and_status() -> None:
     assert "2 documents, 5 passages" in html and "encrypted &lt;PDF&gt;" in html
     assert "translation of &lt;b&gt;A&lt;/b&gt;" in html
     assert "Aucun index" in sources_view(None, "fr")
+    # Dates as people read them, in the page's language, not raw ISO timestamps.
+    assert "Jan 1, 2026, 00:00 UTC" in html and "2026-01-01T00:00:00+00:00" not in html
+    assert "1 janv. 2026, 00:00 UTC" in sources_view(listing, "fr")
 
 
 def test_document_page_escapes_and_marks_the_passage() -> None:
@@ -159,3 +170,21 @@ def test_a_citation_without_a_span_is_not_highlighted() -> None:
     answer_text = f"{citation['quote']} [1]"
     assert answer_highlights(answer_text, [citation]) == []
     assert "**" not in answer_markdown(answer_text, 0, [])
+
+
+def test_two_citations_of_one_paragraph_share_one_card() -> None:
+    # Issue 17: an answer citing two sentences of one paragraph showed it twice.
+    first = {**_citation(1), "start": TEXT.index("Première"), "end": TEXT.index(" <b>")}
+    first["quote"] = TEXT[first["start"] : first["end"]]  # type: ignore[misc]
+    second = _citation(2)
+    other = {**_citation(3), "start": TEXT.index("Autre"), "end": len(TEXT)}
+    other["quote"] = TEXT[other["start"] :]  # type: ignore[misc]
+    html = citations_panel(
+        [{"question": "q", "answer": {"citations": [first, second, other]}}], _snapshot(), "fr"
+    )
+    assert html.count('<article class="citation"') == 2  # one per paragraph
+    card = html.split('<article class="citation"')[1]
+    assert 'id="cite-0-1"' in card and 'id="cite-0-2"' in card  # both markers land on it
+    assert '[1]</span> <span class="marker">[2]' in card
+    assert card.count("<mark>") == 2 and card.count("Première phrase.") == 1
+    assert 'id="cite-0-3"' in html.split('<article class="citation"')[2]

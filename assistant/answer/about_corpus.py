@@ -34,6 +34,7 @@ class CorpusAnswerer:
     def stream(self, query: Query) -> Iterator[str | Answer]:
         answer = answer_corpus_question(query.question, query.language, query.index.snapshot)
         if answer is not None:
+            answer.metadata.answered_by = "corpus"
             yield from pieces(answer.text)
             yield answer
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from assistant.answers import Answer
+from assistant.errors import AnswererError
 from assistant.retrieve.query import Query
 
 
@@ -44,7 +45,7 @@ def final(stream: Iterator[str | Answer]) -> Answer:
     """The :class:`Answer` that ends ``stream``, its text pieces dropped.
 
     Raises:
-        RuntimeError: the stream ended without an answer (an answerer that answers
+        AnswererError: the stream ended without an answer (an answerer that answers
             nothing must not be asked alone).
     """
     answer: Answer | None = None
@@ -52,7 +53,7 @@ def final(stream: Iterator[str | Answer]) -> Answer:
         if isinstance(item, Answer):
             answer = item
     if answer is None:
-        raise RuntimeError("the answer stream ended without an answer")
+        raise AnswererError("the answer stream ended without an answer")
     return answer
 
 

@@ -196,6 +196,7 @@ class ExtractiveAnswerer:
         started = time.perf_counter()
         answer = self.answer(query)
         answer.timings["selection"] = time.perf_counter() - started
+        answer.metadata.answered_by = answer.metadata.answered_by or "extractive"
         yield from pieces(answer.text)
         yield answer
 

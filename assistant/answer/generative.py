@@ -100,6 +100,7 @@ class GenerativeAnswerer:
         review = guard.review(raw, passages, language, index, question)
         answer = self.finish(review, question, language, extractive)
         answer.metadata.llm = self.backend.spec
+        answer.metadata.answered_by = answer.metadata.answered_by or self.backend.spec
         answer.metadata.raw = raw
         answer.metadata.guard = review.report(enabled=self.settings.guard)
         answer.metadata.unguarded = unguarded_view(review, passages)

@@ -42,16 +42,37 @@ def _cmd_index(args: argparse.Namespace) -> int:
 
 def _cmd_ask(args: argparse.Namespace) -> int:
     from assistant.cli.terminal import answer_as_text
-    from assistant.core import Assistant
 
     question = args.question if args.question != "-" else sys.stdin.read()
     history = json.loads(Path(args.history).read_text(encoding="utf-8")) if args.history else None
-    answer = Assistant(_settings(args)).ask(question, history, llm=args.llm)
+    server = _server_for(args)
+    if server is not None:
+        from assistant.cli.remote import ask_server
+
+        answer = ask_server(server, question, history)
+    else:
+        from assistant.core import Assistant
+
+        answer = Assistant(_settings(args)).ask(question, history, llm=args.llm)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(answer_as_text(answer))
     return 0
+
+
+def _server_for(args: argparse.Namespace) -> str | None:
+    """The server ``ask`` should use: ``--server``; else the local one when it answers
+    and nothing asks for another index or backend (``--sources``, ``--index``, ``--llm``,
+    ``--local``): it serves its own index with its own backend."""
+    if args.server:
+        return str(args.server)
+    if args.local or args.sources or args.index or args.llm:
+        return None
+    from assistant.cli.remote import local_server
+
+    port = int(os.environ.get("ASSISTANT_WEB__PORT", "7860"))
+    return local_server(port)
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -130,6 +151,15 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--history", metavar="FILE", help="JSON list of earlier messages")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.add_argument("--llm", metavar="BACKEND", help=_LLM_HELP)
+    ask.add_argument(
+        "--server",
+        metavar="URL",
+        help="ask the assistant served at URL (default: the one on 127.0.0.1:7860 when it "
+        "answers, unless --sources, --index, --llm or --local is given)",
+    )
+    ask.add_argument(
+        "--local", action="store_true", help="answer in this process, even when a server runs"
+    )
     _add_folders(ask)
     ask.set_defaults(func=_cmd_ask)
 

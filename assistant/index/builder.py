@@ -6,9 +6,10 @@ from assistant.errors import IndexLockedError
 
 import logging
 import os
+from contextvars import ContextVar
 import shutil
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +34,7 @@ from assistant.index.snapshot import (
     read_current,
     write_atomic,
 )
-from assistant.index.store import ChromaStore, Metadata, VectorCollection
+from assistant.index.store import GenerationStore, Metadata, VectorCollection
 from assistant.index.vector_reuse import (
     SentenceKey,
     moved_documents,
@@ -49,6 +50,19 @@ log = logging.getLogger(__name__)
 # 5: an ordinal in digits is indexed as its number ("30th", "1er" -> "30", "1").
 PIPELINE_VERSION = 5
 _EMBED_BATCH = 256  # chunks per progress step; the model batches inside it
+
+#: Called as ``(stage, done, total)`` while a build runs: stages "load", "chunk",
+#: "diff", "copy", "embed" (chunks), "sentences", "keyword", "save", "switch" (done == total when a stage
+#: ends). Set by :func:`build_index` for the thread that builds, so the model loops deep
+#: inside report without every function between passing a callback on.
+ProgressCallback = Callable[[str, int, int], None]
+_REPORT: ContextVar[ProgressCallback | None] = ContextVar("build_progress", default=None)
+
+
+def _report(stage: str, done: int = 1, total: int = 1) -> None:
+    report = _REPORT.get()
+    if report is not None:
+        report(stage, done, total)
 
 
 @dataclass
@@ -146,11 +160,16 @@ def chunk_metadata(doc: Document, chunk: Chunk) -> Metadata:
 def build_index(
     settings: Settings,
     embedder: Embedder,
-    store: ChromaStore,
+    store: GenerationStore,
     *,
     progress: bool | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> BuildReport:
-    """Bring the index in line with ``settings.sources_dir``; see the module docstring."""
+    """Bring the index in line with ``settings.sources_dir``; see the module docstring.
+
+    ``progress`` shows progress bars (None: when the terminal is interactive);
+    ``on_progress`` is called with each stage's progress (see :data:`ProgressCallback`),
+    for the page that shows a background build."""
     index_dir = settings.index_dir
     index_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(index_dir / ".build.lock"))
@@ -161,14 +180,16 @@ def build_index(
             f"another build is running on {index_dir} (lock {index_dir / '.build.lock'}); "
             "wait for it to finish"
         ) from exc
+    token = _REPORT.set(on_progress)
     try:
         return _build(settings, embedder, store, progress)
     finally:
+        _REPORT.reset(token)
         lock.release()
 
 
 def _build(
-    settings: Settings, embedder: Embedder, store: ChromaStore, progress: bool | None
+    settings: Settings, embedder: Embedder, store: GenerationStore, progress: bool | None
 ) -> BuildReport:
     started = time.perf_counter()
     index_dir = settings.index_dir
@@ -187,8 +208,10 @@ def _build(
         previous=previous_docs,
     )
     clock.lap("load")
+    _report("load")
     chunks = _chunk_all(settings, embedder, corpus.documents, previous)
     clock.lap("chunk")
+    _report("chunk")
     moved = moved_documents(previous, corpus.documents) if previous else {}
     report = _diff(previous, corpus.documents, moved)
     report.stages = stages
@@ -229,6 +252,7 @@ def _build(
     # (a renamed or moved file, an unchanged paragraph of a renamed one): same vector.
     same_text = same_text_chunks(previous, chunk_by_id.values()) if previous else {}
     clock.lap("diff")
+    _report("diff")
     try:
         if current is not None and previous is not None:
             collection = store.copy(current, generation)
@@ -246,6 +270,7 @@ def _build(
                 [new_meta[cid] for cid in reused],
             )
         clock.lap("copy")
+        _report("copy")
         pooled = _embed_and_add(
             embedder,
             collection,
@@ -254,12 +279,13 @@ def _build(
             progress,
             sentences=settings.embedding.sentence_vectors == "pooled",
         )
-        if store.mode == "server" and report.chunks:
+        if store.warm_on_build and report.chunks:
             # A Chroma server loads a collection's index on its first query; pay that here,
             # before the switch, rather than in the first question on the new generation.
             collection.ping(embedder.dimension)
         store.close(generation)
         clock.lap("embed")
+        _report("embed")
         built_at = datetime.now(UTC).isoformat(timespec="seconds")
         snapshot = Snapshot(
             generation=generation,
@@ -282,13 +308,16 @@ def _build(
         )
         report.sentences_embedded = len(snapshot.sentence_keys) - kept
         clock.lap("sentences")
+        _report("sentences")
         keywords, counts = keyword_index(snapshot, previous, previous_dir, same_as=same_text)
         keywords.save(target)
         counts.save(target)
         clock.lap("keyword")
+        _report("keyword")
         # state.json last: a generation without it is incomplete and never served.
         snapshot.save(target)
         clock.lap("save")
+        _report("save")
     except BaseException:
         # Whatever failed, the generation being served is untouched; drop the partial one.
         store.close(generation)
@@ -297,6 +326,7 @@ def _build(
     write_atomic(index_dir / CURRENT_FILE, generation + "\n")
     _prune(settings, store, keep={generation, current} - {None})
     clock.lap("switch")
+    _report("switch")
     report.generation = generation
     report.changed = True
     report.chunks_embedded = len(to_add) - len(reused)
@@ -475,13 +505,14 @@ def write_sentence_vectors(
             rows = missing[start : start + _EMBED_BATCH * 4]
             vectors[rows] = embedder.embed(texts[start : start + len(rows)]).astype(np.float16)
             bar.update(len(rows))
+            _report("sentences", start + len(rows), len(missing))
     tmp = target / f".{SENTENCES_FILE}.tmp.npy"
     np.save(tmp, vectors)
     tmp.replace(target / SENTENCES_FILE)
     return reused, len(missing)
 
 
-def _load_previous(settings: Settings, store: ChromaStore, current: str | None) -> Snapshot | None:
+def _load_previous(settings: Settings, store: GenerationStore, current: str | None) -> Snapshot | None:
     if current is None:
         return None
     directory = generation_dir(settings.index_dir, current)
@@ -578,6 +609,7 @@ def _embed_and_add(
                 [metadata[c.id] for c in batch],
             )
             bar.update(len(batch))
+            _report("embed", start + len(batch), len(ordered))
     return pooled
 
 
@@ -591,12 +623,12 @@ def _new_generation_name() -> str:
     return f"g{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{os.getpid()}"
 
 
-def _drop(settings: Settings, store: ChromaStore, generation: str) -> None:
+def _drop(settings: Settings, store: GenerationStore, generation: str) -> None:
     store.drop(generation)
     shutil.rmtree(generation_dir(settings.index_dir, generation), ignore_errors=True)
 
 
-def _prune(settings: Settings, store: ChromaStore, keep: set[str | None]) -> None:
+def _prune(settings: Settings, store: GenerationStore, keep: set[str | None]) -> None:
     """Remove generations other than the new and the previous one (and crash leftovers).
 
     The previous one stays so that a process still serving it can finish its requests.

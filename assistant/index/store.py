@@ -11,6 +11,7 @@ from __future__ import annotations
 from assistant.errors import StoreUnavailableError
 
 import contextlib
+from abc import ABC, abstractmethod
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -224,12 +225,56 @@ def _copy_file(source: str, target: str) -> object:
         raise _CopyFailed(exc) from exc
 
 
-class ChromaStore:
-    """The generations of one index in Chroma: open, copy, drop, list. A base with the
-    operations both deployments share; :class:`EmbeddedChromaStore` (a folder per
-    generation) and :class:`ServerChromaStore` (a collection per generation on a
-    ``chroma run`` server) differ only in where a generation lives. Use
-    :func:`chroma_store` to get the one the settings name."""
+class GenerationStore(ABC):
+    """Where an index keeps its vectors, one collection per generation: the seam a new
+    store implements (the build and the assistant use only these operations).
+
+    ``warm_on_build``: whether a new collection should be queried once before the switch
+    (a server loads a collection's index on its first query)."""
+
+    warm_on_build: ClassVar[bool] = False
+
+    @abstractmethod
+    def location(self, generation: str) -> str:
+        """Where a generation lives, for messages."""
+
+    @abstractmethod
+    def open(self, generation: str, *, create: bool = False) -> VectorCollection:
+        """The collection of ``generation`` (made when ``create``).
+
+        Raises:
+            StoreUnavailableError: the store cannot be reached or has no such generation.
+        """
+
+    @abstractmethod
+    def copy(self, source: str, target: str) -> VectorCollection:
+        """Make ``target`` a copy of ``source`` (vectors included, nothing re-embedded)."""
+
+    @abstractmethod
+    def drop(self, generation: str) -> None:
+        """Delete a generation; a missing one is fine."""
+
+    @abstractmethod
+    def exists(self, generation: str) -> bool:
+        """Whether ``generation`` is stored."""
+
+    def generations(self) -> list[str]:
+        """Generations the store holds that no folder of the index lists."""
+        return []
+
+    def close(self, generation: str | None = None) -> None:
+        """Release what is held open (all, or for ``generation``)."""
+
+    @abstractmethod
+    def langchain(self, generation: str, embeddings: LCEmbeddings) -> VectorStore:
+        """``generation`` as a LangChain vector store (the evaluation's baseline)."""
+
+
+class ChromaStore(GenerationStore):
+    """The generations of one index in Chroma: what both deployments share.
+    :class:`EmbeddedChromaStore` (a folder per generation) and :class:`ServerChromaStore`
+    (a collection per generation on a ``chroma run`` server) differ only in where a
+    generation lives. Use :func:`chroma_store` to get the one the settings name."""
 
     mode: ClassVar[str]
 
@@ -399,6 +444,7 @@ class ServerChromaStore(ChromaStore):
     ``<collection>-<g>``, one client for all, shared by every process serving the index."""
 
     mode = "server"
+    warm_on_build = True
 
     def location(self, generation: str) -> str:
         c = self.settings.chroma

@@ -65,12 +65,41 @@ class _EncodingError(_ReadError):
 
 def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedText:
     """Read one source file; raise `UnreadableFileError` with a plain-words reason on failure."""
-    suffix = path.suffix.lower()
-    reader = _READERS.get(suffix)
-    if reader is None:
-        raise UnreadableFileError(path, _unsupported_reason(suffix))
+    reader = _reader(path)
     try:
-        loaded = reader(_read_bytes(path, max_bytes))
+        data = _read_bytes(path, max_bytes)
+    except _ReadError as exc:
+        raise UnreadableFileError(path, exc.reason) from exc
+    return _load(path, reader, data)
+
+
+def load_bytes(name: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedText:
+    """Read the content of a file called ``name`` (its suffix says the format) as
+    :func:`load_file` reads the file: what an upload is checked with before it is written.
+
+    Raises:
+        UnreadableFileError: unsupported format, empty, over ``max_bytes``, not what its
+            suffix says, or no text; the reason in plain words.
+    """
+    path = Path(name)
+    reader = _reader(path)
+    try:
+        _check_size(len(data), max_bytes)
+    except _ReadError as exc:
+        raise UnreadableFileError(path, exc.reason) from exc
+    return _load(path, reader, data)
+
+
+def _reader(path: Path) -> Callable[[bytes], LoadedText]:
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
+        raise UnreadableFileError(path, _unsupported_reason(path.suffix.lower()))
+    return reader
+
+
+def _load(path: Path, reader: Callable[[bytes], LoadedText], data: bytes) -> LoadedText:
+    try:
+        loaded = reader(data)
     except _ReadError as exc:
         raise UnreadableFileError(path, exc.reason) from exc
     except Exception as exc:  # a parser bug or odd input must not crash a whole ingest

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from assistant.documents import CorpusLoad, Document, LoadedText, SkippedFile, SourceMeta
-from assistant.errors import UnreadableFileError
+from assistant.errors import SourcesNotFoundError, UnreadableFileError
 from assistant.ingest.cleaning import clean_text
 from assistant.ingest.loaders import SUPPORTED_SUFFIXES, iter_source_files, load_file
 from assistant.ingest.manifest import load_manifest
@@ -33,7 +33,7 @@ def load_corpus(
     and manifest entry are unchanged is reused as is instead of being cleaned again.
     """
     if not sources_dir.is_dir():
-        raise FileNotFoundError(f"sources folder not found: {sources_dir}")
+        raise SourcesNotFoundError(f"sources folder not found: {sources_dir}")
     manifest = load_manifest(sources_dir)
     previous = previous or {}
     result = CorpusLoad()

@@ -1,6 +1,9 @@
-"""LangChain adapters: the assistant as a Runnable, its retriever as a BaseRetriever, and the
-plain dense baseline (LangChain's Chroma vector store, same model, top-k) for comparisons.
-LangChain objects are built only here."""
+"""The assistant inside LangChain: :func:`as_runnable` (a ``Runnable`` from a question, or
+``{"question", "history"}``, to an :class:`~assistant.answers.Answer`) and
+:func:`as_retriever` (a ``BaseRetriever`` over :meth:`Assistant.retrieve
+<assistant.core.Assistant.retrieve>`, passages as LangChain documents with their
+offsets). LangChain's own Chroma retriever, the evaluation's baseline, is in
+:mod:`assistant.evaluate.baseline`."""
 
 from __future__ import annotations
 

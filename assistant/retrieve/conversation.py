@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 
+from assistant.errors import QuestionError
 from assistant.text.analysis import is_stop_word, query_terms
 from assistant.text.language import detect_language
 from assistant.text.numbers import YEAR
@@ -16,20 +17,27 @@ _WORD = re.compile(r"[^\W\d_]+|\d+")
 
 
 def validate_history(history: Sequence[Message] | None) -> list[dict[str, str]]:
-    """Check the Gradio/LangChain message format; raise ValueError naming the bad message."""
+    """Check the Gradio/LangChain message format (``system`` messages are accepted and
+    play no part).
+
+    Raises:
+        QuestionError: (a ``ValueError``) naming the bad message.
+    """
     if history is None:
         return []
     if isinstance(history, (str, bytes)) or not isinstance(history, Sequence):
-        raise ValueError("history must be a list of {'role': ..., 'content': ...} messages")
+        raise QuestionError("history must be a list of {'role': ..., 'content': ...} messages")
     clean: list[dict[str, str]] = []
     for number, message in enumerate(history):
         if not isinstance(message, Mapping):
-            raise ValueError(f"history[{number}] must be a mapping with 'role' and 'content'")
+            raise QuestionError(f"history[{number}] must be a mapping with 'role' and 'content'")
         role, content = message.get("role"), message.get("content")
         if role not in ("user", "assistant", "system"):
-            raise ValueError(f"history[{number}]: role must be 'user' or 'assistant', not {role!r}")
+            raise QuestionError(
+                f"history[{number}]: role must be 'user', 'assistant' or 'system', not {role!r}"
+            )
         if not isinstance(content, str):
-            raise ValueError(f"history[{number}]: content must be text")
+            raise QuestionError(f"history[{number}]: content must be text")
         # NFC, as the question is: earlier turns fill in what a follow-up leaves out.
         clean.append({"role": str(role), "content": unicodedata.normalize("NFC", content)})
     return clean

@@ -12,7 +12,8 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
-from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import FastAPI, File, HTTPException, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -115,6 +116,50 @@ def create_api(assistant: Assistant) -> FastAPI:
             document_page(doc.meta.title, doc.text, start, end),
             headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"},
         )
+
+    @app.post("/api/documents", status_code=202)
+    async def add_documents(files: list[UploadFile] = File(...)) -> JSONResponse:  # noqa: B008
+        """Add documents (multipart, field ``files``, several at once: .txt, .md, .html,
+        .pdf, .docx). Each is checked (format, size limit, readable, some text) before
+        anything is written; the accepted ones are stored under ``sources/uploads/`` and
+        indexed in the background while answers keep coming from the current index.
+        202 with every file's outcome and the index status; 422 when none was accepted."""
+        limit = int(assistant.settings.max_file_mb * 1024 * 1024)
+        # One byte over the limit is enough to refuse a file: it is never read whole.
+        received = [(upload.filename or "", await upload.read(limit + 1)) for upload in files]
+        uploads = await run_in_threadpool(assistant.add_documents, received)
+        body = {
+            "documents": [
+                {"name": u.name, "accepted": u.accepted, "stored": u.stored, "reason": u.reason}
+                for u in uploads
+            ],
+            "status": assistant.index_status().to_dict(),
+        }
+        return JSONResponse(body, status_code=202 if any(u.accepted for u in uploads) else 422)
+
+    @app.delete("/api/documents/{doc_id}", status_code=202)
+    def remove_document(doc_id: str) -> dict[str, Any]:
+        """Remove an indexed document: its file goes to ``sources/.trash/`` (not deleted)
+        and it leaves the index with the next generation, built in the background. 404 for
+        an unknown id; 422 for a document ``sources.toml`` describes."""
+        moved = assistant.remove_document(doc_id)
+        sources = assistant.settings.sources_dir
+        return {
+            "removed": doc_id,
+            "trash": [str(path.relative_to(sources)) for path in moved],
+            "status": assistant.index_status().to_dict(),
+        }
+
+    @app.get("/api/index/status")
+    def index_status() -> dict[str, Any]:
+        """Background indexing: state (idle, running, failed), stage, progress from 0 to
+        1, the last build's report, and the generation being served."""
+        status = assistant.index_status().to_dict()
+        try:
+            status["generation"] = assistant.snapshot().generation
+        except IndexMissingError:
+            status["generation"] = None
+        return status
 
     @app.exception_handler(AssistantError)
     def assistant_error(request: Request, exc: AssistantError) -> JSONResponse:
