@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, TypedDict
 
 from assistant.documents import Document
@@ -126,6 +126,25 @@ class Trace:
 
     def to_dict(self) -> dict[str, Any]:
         return {key: value for key, value in asdict(self).items() if value is not None}
+
+    # Read like the dict it was (``answer.metadata.get("ranked_sources")``,
+    # ``"fallback" in answer.metadata``): scripts written before it was typed keep working.
+    def get(self, key: str, default: Any = None) -> Any:
+        """The field ``key`` when set, else ``default`` (dict-style reading)."""
+        value = getattr(self, key, None) if key in _TRACE_FIELDS else None
+        return default if value is None else value
+
+    def __getitem__(self, key: str) -> Any:
+        value = self.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
+
+_TRACE_FIELDS = frozenset(f.name for f in fields(Trace))
 
 
 @dataclass

@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from assistant.answer.about_corpus import CorpusAnswerer
 from assistant.answer.answerer import Answerer, FirstOf, final
@@ -40,6 +41,10 @@ from assistant.retrieve.query import Query
 from assistant.retrieve.retriever import HybridRetriever, Retrieval, SearchMode, ServingIndex
 from assistant.settings import Settings
 from assistant.text.glossary import Glossary
+
+if TYPE_CHECKING:
+    from langchain_core.retrievers import BaseRetriever
+    from langchain_core.runnables import Runnable
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +176,23 @@ class Assistant:
         moved = [move_to_trash(path, sources) for path in files if path.is_file()]
         self.reindexer.start()
         return moved
+
+    # -- LangChain (kept here for scripts that call them; the adapters live in
+    # assistant.integrations, imported only when asked for) -------------------------------
+
+    def as_runnable(self) -> Runnable[Any, Answer]:
+        """A LangChain ``Runnable``: input ``{"question", "history"}`` (or a string)
+        (:func:`assistant.integrations.langchain_adapters.as_runnable`)."""
+        from assistant.integrations.langchain_adapters import as_runnable
+
+        return as_runnable(self)
+
+    def as_retriever(self, k: int = 4) -> BaseRetriever:
+        """The hybrid retriever as a LangChain ``BaseRetriever``
+        (:func:`assistant.integrations.langchain_adapters.as_retriever`)."""
+        from assistant.integrations.langchain_adapters import as_retriever
+
+        return as_retriever(self, k)
 
     def index_status(self) -> IndexStatus:
         """Where background indexing stands (``GET /api/index/status``)."""

@@ -70,6 +70,16 @@ def test_the_trace_serialises_only_what_was_set() -> None:
     assert Answer(text="x").to_dict()["metadata"] == {}
 
 
+def test_the_trace_reads_like_the_dict_it_was() -> None:
+    # Scripts written before it was typed (the field cases among them) read it as a dict.
+    trace = Trace(generation="g1", ranked_sources=["a"])
+    assert trace.get("generation") == "g1" and trace["ranked_sources"] == ["a"]
+    assert trace.get("notice") is None and trace.get("nope", 1) == 1
+    assert "generation" in trace and "notice" not in trace
+    with pytest.raises(KeyError):
+        trace["fallback"]
+
+
 def test_every_error_is_an_assistant_error_with_a_status_and_its_old_base() -> None:
     family = [
         cls
@@ -176,6 +186,9 @@ def test_the_evaluation_and_langchain_retrieve_as_the_answer_does(small: Assista
     answered_from = [p.chunk.id for p in query.retrieval.passages]
     assert [p.chunk.id for p in small.retrieve(question).passages] == answered_from
     documents = as_retriever(small, k=len(answered_from)).invoke(question)
+    # The method older scripts call gives the same retriever.
+    same = small.as_retriever(k=len(answered_from)).invoke(question)
+    assert [d.page_content for d in same] == [d.page_content for d in documents]
     assert [d.metadata["source_id"] for d in documents] == [
         p.document.id for p in query.retrieval.passages
     ]
