@@ -174,6 +174,10 @@ class Assistant:
         sources = self.settings.sources_dir
         files = [sources / name for name in (doc.meta.file, *doc.meta.copies)]
         moved = [move_to_trash(path, sources) for path in files if path.is_file()]
+        if not moved:
+            raise DocumentNotFoundError(
+                f"{doc_id!r} is already removed: it leaves the index when the rebuild ends"
+            )
         self.reindexer.start()
         return moved
 

@@ -81,3 +81,13 @@ def test_an_ordinal_is_not_the_count() -> None:
     sentence = "Dans deux ans, le vingtième ouvrira, avec une rénovation de 6,1 millions d'euros."
     span = typed_span("how_many", "Combien de millions ?", sentence)
     assert span is not None and sentence[span[0] : span[1]].startswith("6,1 millions")
+
+
+def test_a_number_word_inside_a_name_is_no_count() -> None:
+    # New-user trial (issue 17): "Pont-**Neuf à**" was bold beside "14 salariés".
+    sentence = "La Trouvaille, rue du Pont-Neuf à Poitiers, emploie 14 salariés."
+    start, end = typed_span("how_many", "Et combien de salariés ?", sentence) or (0, 0)
+    assert sentence[start:end] == "14 salariés"
+    sentence = "Les Trois Tilleuls accueillent cinq familles."
+    start, end = typed_span("how_many", "Combien de familles ?", sentence) or (0, 0)
+    assert sentence[start:end] == "cinq familles"

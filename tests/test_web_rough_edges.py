@@ -75,3 +75,14 @@ def test_what_a_user_creates_by_following_the_readme_is_ignored_by_git(path: str
         ["git", "check-ignore", "--no-index", path], cwd=REPO, capture_output=True, text=True
     )
     assert result.returncode == 0, f"{path} would show in git status"
+
+
+def test_refusal_reasons_read_in_french_on_the_french_page() -> None:
+    from assistant.serve.web_phrases import reason
+
+    assert reason("fr", "empty file") == "fichier vide"
+    assert reason("fr", "over the 512 KB limit (setting max_file_mb)") == (
+        "au-delà de la limite de 512 KB (réglage max_file_mb)"
+    )
+    assert reason("fr", "unsupported format .exe: send .txt, .md").startswith("format .exe")
+    assert reason("en", "empty file") == "empty file"

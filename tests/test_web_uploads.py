@@ -209,6 +209,12 @@ def test_the_api_refuses_a_corrupt_and_an_oversized_file_and_stores_odd_names_sa
     assert only_bad.json()["documents"][0]["reason"] == "empty file"
     missing = httpx.delete(server.url + "api/documents/no-such-document", timeout=30)
     assert missing.status_code == 404 and "no-such-document" in missing.json()["detail"]
+    assert "no file accepted: vide.md: empty file" in only_bad.json()["detail"]
+    removed = httpx.delete(server.url + "api/documents/uploads-evil", timeout=30)
+    assert removed.status_code == 202 and removed.json()["trash"][0].startswith(".trash/")
+    again = httpx.delete(server.url + "api/documents/uploads-evil", timeout=30)
+    assert again.status_code == 404 and "already removed" in again.json()["detail"]
+    _wait_idle(server)
 
 
 ASK_IN_A_CHILD = """
@@ -251,6 +257,24 @@ def test_ask_uses_a_running_server_without_loading_the_models(server: Server) ->
         timeout=60,
     )
     assert refused.returncode == 1 and "no answer from http://127.0.0.1:9/" in refused.stderr
+    assert "python -m assistant serve" in refused.stderr  # what to do about it
+    mixed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "assistant",
+            "ask",
+            "Bonjour ?",
+            "--server",
+            server.url,
+            "--sources",
+            "elsewhere",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert mixed.returncode == 1 and "--server answers from that server" in mixed.stderr
 
 
 def test_browser_phone_layout_conversation_kept_on_reload_and_exported(

@@ -28,7 +28,8 @@ _NUMBER_WORDS = (
 )
 _COUNT = re.compile(
     # "\b" after a number word: "vingtième" (an ordinal) holds "vingt" but counts nothing.
-    rf"(?<![\w.,])(?:{_NUMBER}|(?:une |un |a )?(?:{_NUMBER_WORDS})\b)"
+    # Nor is a number word inside a hyphenated name ("rue du Pont-Neuf"): "-" before it.
+    rf"(?<![\w.,-])(?:{_NUMBER}|(?:une |un |a )?(?:{_NUMBER_WORDS})\b)"
     rf"(?:{_S}(?:millions?|milliards?|million|billion))?"
     r"(?:\s+(?:de |d'|d’|of )?[^\W\d_][\w'’-]*)?",
     re.IGNORECASE,
@@ -58,6 +59,13 @@ _DURATION = re.compile(
 )
 
 
+def _named(sentence: str, match: re.Match[str]) -> bool:
+    """A number word written with a capital inside a sentence is part of a name ("Les
+    Trois Tilleuls", "Pont Neuf"), not a count."""
+    first = match.group()[0]
+    return first.isalpha() and first.isupper() and bool(sentence[: match.start()].strip())
+
+
 def typed_span(kind: str, question: str, sentence: str) -> tuple[int, int] | None:
     """``(start, end)`` character offsets in ``sentence`` of the count (``"how_many"``),
     amount (``"amount"``) or date (``"when"``) that answers ``question``; None for other
@@ -65,7 +73,11 @@ def typed_span(kind: str, question: str, sentence: str) -> tuple[int, int] | Non
     asked = numbers(question)
     folded_question = fold(question)
     if kind == "how_many":
-        found = [m for m in _COUNT.finditer(sentence) if _new(m.group(), asked)]
+        found = [
+            m
+            for m in _COUNT.finditer(sentence)
+            if _new(m.group(), asked) and not _named(sentence, m)
+        ]
         # A bare year is when, not how many ("En 2023, … 18 500 livraisons").
         found = [m for m in found if not _YEAR.fullmatch(m.group().split()[0])]
         counted = _counted_stem(question)

@@ -66,6 +66,13 @@ def _server_for(args: argparse.Namespace) -> str | None:
     and nothing asks for another index or backend (``--sources``, ``--index``, ``--llm``,
     ``--local``): it serves its own index with its own backend."""
     if args.server:
+        others = [flag for flag in ("sources", "index", "llm", "local") if getattr(args, flag)]
+        if others:
+            named = ", ".join(f"--{flag}" for flag in others)
+            raise SystemExit(
+                f"error: --server answers from that server's own index and backend; "
+                f"drop {named}, or leave out --server to answer here"
+            )
         return str(args.server)
     if args.local or args.sources or args.index or args.llm:
         return None

@@ -62,7 +62,11 @@ def ask_server(
     except urllib.error.HTTPError as exc:
         raise ServerError(f"{url} answered {exc.code}: {_detail(exc)}") from exc
     except (OSError, ValueError) as exc:
-        raise ServerError(f"no answer from {url}: {exc}") from exc
+        reason = getattr(exc, "reason", exc)
+        raise ServerError(
+            f"no answer from {url} ({reason}): start one with `python -m assistant serve`, "
+            "or ask here with --local"
+        ) from exc
     return Answer.from_dict(data)
 
 
@@ -71,4 +75,10 @@ def _detail(error: urllib.error.HTTPError) -> str:
         detail = json.load(error).get("detail")
     except (OSError, ValueError, AttributeError):
         return error.reason or "error"
+    if isinstance(detail, list):  # a validation error: each field and what is wrong with it
+        return "; ".join(
+            f"{'.'.join(str(p) for p in item.get('loc', [])[1:])}: {item.get('msg')}"
+            for item in detail
+            if isinstance(item, dict)
+        )
     return detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False)

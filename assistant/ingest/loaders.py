@@ -83,6 +83,9 @@ def load_bytes(name: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Lo
     """
     path = Path(name)
     reader = _reader(path)
+    if len(data) > max_bytes:  # an upload is read one byte past the limit, no further
+        limit = _format_size(max_bytes, compact=True)
+        raise UnreadableFileError(path, f"over the {limit} limit (setting max_file_mb)")
     try:
         _check_size(len(data), max_bytes)
     except _ReadError as exc:

@@ -110,6 +110,7 @@ def _write(target: Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
+        os.chmod(temporary, 0o644)  # as the shipped sources (mkstemp makes it private)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -135,7 +135,12 @@ def create_api(assistant: Assistant) -> FastAPI:
             ],
             "status": assistant.index_status().to_dict(),
         }
-        return JSONResponse(body, status_code=202 if any(u.accepted for u in uploads) else 422)
+        if not any(u.accepted for u in uploads):
+            body["detail"] = "no file accepted: " + "; ".join(
+                f"{u.name}: {u.reason}" for u in uploads
+            )
+            return JSONResponse(body, status_code=422)
+        return JSONResponse(body, status_code=202)
 
     @app.delete("/api/documents/{doc_id}", status_code=202)
     def remove_document(doc_id: str) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from assistant.serve.web_html import (
     escape_markdown,
     sources_view,
 )
-from assistant.serve.web_phrases import EXAMPLES, text
+from assistant.serve.web_phrases import EXAMPLES, reason, text
 
 if TYPE_CHECKING:
     from assistant.core import Assistant
@@ -62,6 +62,7 @@ CSS = """
 #examples { flex-wrap: wrap; gap: .4rem; }
 #examples button.example { flex: 0 1 auto; width: auto; min-width: 0; }
 #examples .examples-label { flex: 0 0 100%; margin: .4rem 0 0; opacity: .75; }
+.ess-sources { overflow-x: auto; }  /* a phone scrolls the table instead of cutting it */
 .ess-sources table { width: 100%; border-collapse: collapse; }
 .ess-sources th, .ess-sources td { text-align: left; padding: .3rem .5rem;
   border-bottom: 1px solid var(--border-color-primary); vertical-align: top; }
@@ -275,7 +276,7 @@ class ChatApp:
         lines = [
             text(language, "upload_ok", name=u.name, stored=u.stored)
             if u.accepted
-            else text(language, "upload_refused", name=u.name, reason=u.reason)
+            else text(language, "upload_refused", name=u.name, reason=reason(language, u.reason))
             for u in uploads
         ]
         started = any(u.accepted for u in uploads)
@@ -291,6 +292,9 @@ class ChatApp:
         language = _page_language(turns)
         if not doc_id:
             return (_note(text(language, "nothing_selected")), gr.skip(), gr.skip())
+        snapshot = self._snapshot()
+        doc = snapshot.by_id.get(doc_id) if snapshot else None
+        title = doc.meta.title if doc is not None and doc.meta.title else doc_id
         try:
             moved = self.assistant.remove_document(doc_id)
         except Exception as exc:  # unknown id, a manifest entry: said on the page
@@ -298,7 +302,7 @@ class ChatApp:
         sources = self.assistant.settings.sources_dir
         trash = ", ".join(str(path.relative_to(sources)) for path in moved) or "-"
         return (
-            _note(text(language, "removed", doc=doc_id, trash=trash)),
+            _note(text(language, "removed", doc=title, trash=trash)),
             self.index_status(language),
             gr.Timer(active=True),
         )
@@ -340,6 +344,18 @@ class ChatApp:
             gr.Timer(active=False),
             self.sources(turns),
             self.removable(),
+        )
+
+    def documents_area(self, turns: list[dict[str, Any]] | None) -> tuple[Any, ...]:
+        """The documents area in the page's language, its status and menu up to date."""
+        language = _page_language(turns)
+        return (
+            self.index_status(language),
+            self.removable(),
+            f"### {text(language, 'documents_title')}",
+            gr.update(label=text(language, "upload_label")),
+            gr.update(value=text(language, "add_documents")),
+            gr.update(value=text(language, "remove_document")),
         )
 
     def removable(self) -> Any:
@@ -484,10 +500,9 @@ def create_chat(assistant: Assistant) -> gr.Blocks:
                     panel = gr.HTML(citations_panel([], None, "fr"), elem_id="panel")
             with gr.Tab(text("fr", "sources_tab"), id="sources") as sources_tab:
                 with gr.Group(elem_id="documents"):
-                    gr.Markdown(f"### {text('fr', 'documents_title')}")
+                    documents_title = gr.Markdown(f"### {text('fr', 'documents_title')}")
                     files = gr.File(
                         file_count="multiple",
-                        file_types=[".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"],
                         label=text("fr", "upload_label"),
                         elem_id="upload",
                     )
@@ -552,6 +567,14 @@ def create_chat(assistant: Assistant) -> gr.Blocks:
         ).then(**keep)
         chatbot.like(app.rate, inputs=[turns], outputs=None, api_visibility="private")
         sources_tab.select(app.sources, inputs=[turns], outputs=[sources], api_name="sources")
+        # Opening the tab also brings the status, the menu of documents and the area's words
+        # up to date (documents may have been added through the API meanwhile).
+        sources_tab.select(
+            app.documents_area,
+            inputs=[turns],
+            outputs=[status, removable, documents_title, files, add, remove],
+            api_visibility="private",
+        )
         add.click(
             app.add_files,
             inputs=[files, turns],

@@ -6,6 +6,8 @@ English.
 
 from __future__ import annotations
 
+import re
+
 UI: dict[str, dict[str, str]] = {
     "fr": {
         "title": "Assistant ESS de Grand Poitiers",
@@ -166,3 +168,30 @@ def text(language: str, key: str, **values: object) -> str:
     """The interface string ``key`` in ``language`` (French when unknown)."""
     table = UI.get(language, UI["fr"])
     return table[key].format(**values) if values else table[key]
+
+
+# The refusal reasons the loaders give most (in English, as the build report and the API
+# say them), in French for the French page; any other reason is shown as it is.
+_REASONS_FR = (
+    (re.compile(r"^empty file$"), "fichier vide"),
+    (
+        re.compile(r"^unsupported format (\S+): send (.+)$"),
+        r"format \1 non pris en charge : envoyez \2",
+    ),
+    (
+        re.compile(r"^over the (.+) limit \(setting max_file_mb\)$"),
+        r"au-delà de la limite de \1 (réglage max_file_mb)",
+    ),
+    (re.compile(r"^binary content"), "contenu binaire, pas du texte"),
+    (re.compile(r"^no extractable text"), "aucun texte lisible"),
+)
+
+
+def reason(language: str, said: str) -> str:
+    """A loader's refusal reason in ``language`` (French when the pattern is known)."""
+    if language != "fr":
+        return said
+    for pattern, french in _REASONS_FR:
+        if pattern.search(said):
+            return pattern.sub(french, said)
+    return said
