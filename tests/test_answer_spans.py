@@ -91,3 +91,18 @@ def test_a_number_word_inside_a_name_is_no_count() -> None:
     sentence = "Les Trois Tilleuls accueillent cinq familles."
     start, end = typed_span("how_many", "Combien de familles ?", sentence) or (0, 0)
     assert sentence[start:end] == "cinq familles"
+
+
+def test_the_count_of_the_place_asked_about() -> None:
+    # New-user trial (issue 16): the right quote, but "150 en" was highlighted for Poitiers.
+    sentence = (
+        "Il en existe 150 en France, dont une quinzaine en Nouvelle-Aquitaine et quatre à Poitiers."
+    )
+    question = "Combien de coopératives d'activités et d'emploi y a-t-il à Poitiers ?"
+    start, end = typed_span("how_many", question, sentence) or (0, 0)
+    assert sentence[start:end] == "quatre"
+    start, end = typed_span("how_many", question.replace("à Poitiers", "en France"), sentence) or (
+        0,
+        0,
+    )
+    assert sentence[start:end] == "150"  # a preposition is no counted noun

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from assistant.text.analysis import fold
 from assistant.text.numbers import SPACES, numbers
-from assistant.text.question_kinds import counted_noun
+from assistant.text.question_kinds import counted_noun, question_entities
 
 _S = f"[{SPACES}]"
 _NUMBER = rf"\d+(?:(?:{_S}|[.,])\d+)*"
@@ -31,7 +31,10 @@ _COUNT = re.compile(
     # Nor is a number word inside a hyphenated name ("rue du Pont-Neuf"): "-" before it.
     rf"(?<![\w.,-])(?:{_NUMBER}|(?:une |un |a )?(?:{_NUMBER_WORDS})\b)"
     rf"(?:{_S}(?:millions?|milliards?|million|billion))?"
-    r"(?:\s+(?:de |d'|d’|of )?[^\W\d_][\w'’-]*)?",
+    # The counted noun after it; a preposition is none ("150 en France": 150 of what the
+    # question counts, in France).
+    r"(?:\s+(?!(?:en|à|a|au|aux|dans|par|pour|sur|in|at|on|by|for)\b)"
+    r"(?:de |d'|d’|of )?[^\W\d_][\w'’-]*)?",
     re.IGNORECASE,
 )
 _AMOUNT = re.compile(
@@ -87,6 +90,12 @@ def typed_span(kind: str, question: str, sentence: str) -> tuple[int, int] | Non
         # "depuis plus de trente ans": a duration, unless durations are what is counted.
         if not _DURATION.search(fold(question)) and not _HOW_LONG.search(fold(question)):
             found = [m for m in found if not _DURATION.search(fold(m.group()))] or found
+        # "Combien de CAE … à Poitiers ?" in "150 en France, dont une quinzaine en
+        # Nouvelle-Aquitaine et quatre à Poitiers": the count of the place asked about.
+        places = [fold(name) for name in question_entities(question)]
+        if places:
+            near = [m for m in found if any(p in _after(sentence, m) for p in places)]
+            found = near or found
         return _first(iter(found))
     if kind == "amount":
         return _first(m for m in _AMOUNT.finditer(sentence) if _new(m.group(), asked))
@@ -97,6 +106,11 @@ def typed_span(kind: str, question: str, sentence: str) -> tuple[int, int] | Non
             if _new(m.group(), asked) and fold(m.group()) not in folded_question
         )
     return None
+
+
+def _after(sentence: str, match: re.Match[str], words: int = 4) -> str:
+    """The few words after ``match``, folded: where the place of a count is named."""
+    return " ".join(fold(sentence[match.end() :]).split()[:words])
 
 
 def _new(text: str, asked: set[str]) -> bool:
