@@ -149,7 +149,7 @@ class Assistant:
         uploads = store_uploads(
             files,
             self.settings.sources_dir,
-            max_bytes=int(self.settings.max_file_mb * 1024 * 1024),
+            max_bytes=self.settings.max_file_bytes,
         )
         if any(upload.accepted for upload in uploads):
             self.reindexer.start()

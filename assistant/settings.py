@@ -309,6 +309,11 @@ class Settings(BaseSettings):
     generation: GenerationSettings = Field(default_factory=GenerationSettings)
     web: WebSettings = Field(default_factory=WebSettings)
 
+    @property
+    def max_file_bytes(self) -> int:
+        """``max_file_mb`` in bytes: the largest source file read, built or uploaded."""
+        return int(self.max_file_mb * 1024 * 1024)
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -22,14 +22,13 @@ from typing import Any
 
 import pytest
 from gradio_client import Client
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from tests.conftest import REPO, SOURCES, free_port, stop
+from tests.conftest import REPO, SOURCES, free_port, stop, wait_healthy
 
 pytestmark = pytest.mark.slow
 
 ARTIFACTS = REPO / os.environ.get("TEST_ARTIFACTS", "test-artifacts")  # absolute stays absolute
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HOSTILE = """La recyclerie du Grenier solidaire
 
 La recyclerie du Grenier solidaire ouvrira à Montamisé le 4 mai 2024 \
@@ -71,25 +70,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         )
     url = f"http://127.0.0.1:{port}/"
     try:
-        _wait_healthy(url, proc, log, timeout=240)
+        wait_healthy(url, proc, log, timeout=240)
         yield Server(url, feedback, log)
     finally:
         stop(proc)
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"serve exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url + "healthz", timeout=2) as response:
-                if json.load(response).get("status") == "ok":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise TimeoutError(f"the server was not healthy within {timeout} s:\n{log.read_text()}")
 
 
 # -- gradio_client ----------------------------------------------------------------------
@@ -155,17 +139,6 @@ def test_client_bad_questions_get_a_readable_reply(client: Client, question: str
 
 
 # -- the browser ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -7,25 +7,22 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from tests.conftest import REPO, free_port, stop
+from tests.conftest import REPO, free_port, stop, wait_healthy
 
 pytestmark = pytest.mark.slow
 
 ARTIFACTS = REPO / os.environ.get("TEST_ARTIFACTS", "test-artifacts")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BASE = """La Maison de l'ESS de Poitiers
 
 La Maison de l'ESS de Poitiers accueille les associations du quartier depuis 2019.
@@ -87,19 +84,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         )
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 240
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"serve exited:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(url + "healthz", timeout=2) as response:
-                    if json.load(response).get("status") == "ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(log.read_text())
-            time.sleep(0.5)
+        wait_healthy(url, proc, log, timeout=240)
         yield Server(url, sources, files)
     finally:
         stop(proc)
@@ -113,17 +98,6 @@ def _wait_idle(server: Server, timeout: float = 240) -> dict[str, Any]:
             return status
         time.sleep(0.5)
     raise TimeoutError("the background build did not finish")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -77,12 +77,16 @@ class Reindexer:
             if self._thread is not None and self._thread.is_alive():
                 self._status.pending = True
                 return False
-            self._status = IndexStatus(
-                state="running", stage="load", started_at=time.time(), report=self._status.report
-            )
+            self._begin()
             self._thread = threading.Thread(target=self._run, name="reindex", daemon=True)
             self._thread.start()
             return True
+
+    def _begin(self) -> None:
+        # A fresh status for a build starting now; the last report stays until it ends.
+        self._status = IndexStatus(
+            state="running", stage="load", started_at=time.time(), report=self._status.report
+        )
 
     def wait(self, timeout: float | None = None) -> IndexStatus:
         """Block until no build runs (for the command line and tests)."""
@@ -127,9 +131,4 @@ class Reindexer:
             if not again:
                 return
             with self._lock:
-                self._status = IndexStatus(
-                    state="running",
-                    stage="load",
-                    started_at=time.time(),
-                    report=self._status.report,
-                )
+                self._begin()

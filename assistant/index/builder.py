@@ -204,7 +204,7 @@ def _build(
     clock = _Stopwatch(stages)
     corpus = load_corpus(
         settings.sources_dir,
-        max_bytes=int(settings.max_file_mb * 1024 * 1024),
+        max_bytes=settings.max_file_bytes,
         previous=previous_docs,
     )
     clock.lap("load")

@@ -124,7 +124,7 @@ def create_api(assistant: Assistant) -> FastAPI:
         anything is written; the accepted ones are stored under ``sources/uploads/`` and
         indexed in the background while answers keep coming from the current index.
         202 with every file's outcome and the index status; 422 when none was accepted."""
-        limit = int(assistant.settings.max_file_mb * 1024 * 1024)
+        limit = assistant.settings.max_file_bytes
         # One byte over the limit is enough to refuse a file: it is never read whole.
         received = [(upload.filename or "", await upload.read(limit + 1)) for upload in files]
         uploads = await run_in_threadpool(assistant.add_documents, received)

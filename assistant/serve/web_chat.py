@@ -184,7 +184,7 @@ class ChatApp:
 
     def start_over(self, turns: list[dict[str, Any]] | None) -> tuple[Any, ...]:
         """Empty chat, panel and memory; the interface keeps its language."""
-        language = (turns or [{}])[-1].get("answer", {}).get("language", "fr") if turns else "fr"
+        language = _page_language(turns)
         box, *labels = self.chrome(language, question="")
         return ([], box, citations_panel([], None, language), [], [], *labels)
 
@@ -208,7 +208,7 @@ class ChatApp:
 
     def sources(self, turns: list[dict[str, Any]] | None) -> str:
         """The Sources tab, in the conversation's language."""
-        language = turns[-1]["answer"].get("language", "fr") if turns else "fr"
+        language = _page_language(turns)
         try:
             listing = self.assistant.snapshot().listing()
         except Exception:
@@ -267,7 +267,7 @@ class ChatApp:
         language = _page_language(turns)
         if not paths:
             return (_note(text(language, "no_files")), gr.skip(), gr.skip(), gr.skip())
-        limit = int(self.assistant.settings.max_file_mb * 1024 * 1024)
+        limit = self.assistant.settings.max_file_bytes
         received = []
         for path in paths:
             with open(path, "rb") as handle:  # one byte over the limit is enough to refuse
@@ -367,7 +367,8 @@ class ChatApp:
 
 
 def _page_language(turns: list[dict[str, Any]] | None) -> str:
-    return str(turns[-1]["answer"].get("language", "fr")) if turns else "fr"
+    """The language of the conversation's last answer; French before any."""
+    return str(turns[-1].get("answer", {}).get("language", "fr")) if turns else "fr"
 
 
 def _note(*lines: str) -> str:
